@@ -1,0 +1,138 @@
+"""The project's sessions: tests per package x Python, lint, types,
+conformance, bench and demo.
+
+Interpreters are found under ``$(pyenv root)/versions/*/bin`` as well as on
+PATH; a Python that is not installed is skipped with a message, never an
+error (also on CI, where nox would otherwise fail on it).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PYTHONS = ["3.11", "3.12", "3.13"]
+NEWEST = PYTHONS[-1]
+
+# Each distribution, and the in-repo distributions it needs installed first.
+PACKAGES: dict[str, list[str]] = {
+    "loop-core": [],
+}
+TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6"]
+
+nox.options.sessions = ["lint", "types", "tests", "conformance_quick"]
+nox.options.error_on_missing_interpreters = False
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+
+
+def _add_pyenv_to_path() -> None:
+    """Let nox find pyenv's interpreters (python3.11, ...) without shims."""
+    root = os.environ.get("PYENV_ROOT")
+    if not root and shutil.which("pyenv"):
+        try:
+            root = subprocess.run(
+                ["pyenv", "root"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            root = None
+    root = root or os.path.expanduser("~/.pyenv")
+    dirs = sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin")))
+    if dirs:
+        os.environ["PATH"] = os.pathsep.join([*dirs, os.environ.get("PATH", "")])
+
+
+def _available(versions: list[str]) -> list[str]:
+    found = [v for v in versions if shutil.which(f"python{v}")]
+    for v in versions:
+        if v not in found:
+            print(f"nox: Python {v} not found (looked on PATH and in pyenv): skipped")
+    return found or versions[-1:]
+
+
+_add_pyenv_to_path()
+AVAILABLE = _available(PYTHONS)
+NEWEST_AVAILABLE = AVAILABLE[-1]
+
+
+def _install_packages(session: nox.Session, names: list[str], *extra: str) -> None:
+    """Install in-repo distributions (with their in-repo deps) editable."""
+    seen: list[str] = []
+
+    def walk(name: str) -> None:
+        for dep in PACKAGES[name]:
+            walk(dep)
+        if name not in seen:
+            seen.append(name)
+
+    for name in names:
+        walk(name)
+    args: list[str] = []
+    for name in seen:
+        args += ["-e", f"packages/{name}"]
+    session.install(*args, *extra)
+
+
+@nox.session(python=AVAILABLE)
+@nox.parametrize("package", list(PACKAGES))
+def tests(session: nox.Session, package: str) -> None:
+    """One package's own tests on one Python."""
+    _install_packages(session, [package], *TEST_DEPS)
+    session.run(
+        "pytest",
+        f"packages/{package}/tests",
+        *session.posargs,
+        success_codes=[0, 5],  # 5: a package that has no tests yet
+    )
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def types(session: nox.Session) -> None:
+    """mypy --strict over every package's src/."""
+    _install_packages(session, list(PACKAGES), "mypy")
+    modules: list[str] = []
+    for name in PACKAGES:
+        modules += ["-p", name.replace("-", "_")]
+    session.run("mypy", *modules)
+
+
+@nox.session(python=AVAILABLE)
+def conformance(session: nox.Session) -> None:
+    """CPython's own test_asyncio run against our loop; writes RESULTS.md."""
+    _install_packages(session, list(PACKAGES))
+    session.run("python", "conformance/run.py", "--write", *session.posargs)
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def conformance_quick(session: nox.Session) -> None:
+    """A fast subset of the conformance run, for the default test command."""
+    _install_packages(session, list(PACKAGES))
+    session.run("python", "conformance/run.py", "--quick", *session.posargs)
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def bench(session: nox.Session) -> None:
+    """Our loop vs asyncio (and uvloop) in one run; writes benchmarks/results/."""
+    _install_packages(session, list(PACKAGES), "uvloop", "matplotlib")
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def demo(session: nox.Session) -> None:
+    """What a newcomer runs first: examples on our loop and a quick comparison."""
+    _install_packages(session, list(PACKAGES))
+    session.run("python", "examples/demo.py", *session.posargs)

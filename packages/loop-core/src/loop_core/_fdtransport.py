@@ -1,0 +1,416 @@
+"""FdTransport: the buffered, flow-controlled transport every stream-like
+transport (sockets, pipes, third-party fds) is built on.
+
+It uses only the loop's public API (add_reader, call_soon, ...), so it
+runs on any asyncio loop, and a plugin can subclass it the way
+loop-transports and loop-subprocess do. Subclasses change *how* bytes move
+by overriding the ``fd_*`` hooks; the state machine stays here:
+
+- writes go straight to the fd while nothing is queued; what the fd does
+  not take is queued (bytes objects are kept, mutable buffers copied) and
+  sent when it is writable, several chunks per system call;
+- ``pause_writing()`` once the queue passes the high-water mark,
+  ``resume_writing()`` once it drains to the low one;
+- ``close()`` sends what is queued, then closes; ``abort()`` drops it;
+- ``connection_lost()`` is called exactly once, then the fd is closed;
+- a transport garbage-collected while open warns with ResourceWarning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable
+from itertools import islice
+from typing import Any
+
+from ._errors import logger
+
+__all__ = ["FdTransport"]
+
+_BytesLike = bytes | bytearray | memoryview
+_IOV_MAX = min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16, 1024)
+# After this many write() calls on a lost connection, say so once.
+_WARN_AFTER_LOST_WRITES = 5
+
+
+def _done_unless_cancelled(fut: asyncio.Future[None]) -> None:
+    if not fut.cancelled():
+        fut.set_result(None)
+
+
+class FdTransport(asyncio.Transport):
+    """A transport over a non-blocking fd (or an object with ``fileno()``)."""
+
+    max_read_size = 256 * 1024
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        fileobj: Any,
+        protocol: asyncio.BaseProtocol,
+        extra: dict[str, Any] | None = None,
+        *,
+        waiter: asyncio.Future[None] | None = None,
+        readable: bool = True,
+    ) -> None:
+        super().__init__(extra)
+        self._loop: asyncio.AbstractEventLoop | None = loop
+        self._fileobj = fileobj
+        self._fd: int = fileobj if isinstance(fileobj, int) else fileobj.fileno()
+        self._protocol = protocol
+        self._closing = False
+        self._reading = readable
+        self._eof_sent = False
+        self._lost = False
+        self._lost_writes = 0
+        self._buffer: deque[_BytesLike] = deque()
+        self._buffer_size = 0
+        self._writing_paused = False
+        self._high_water = 64 * 1024
+        self._low_water = 16 * 1024
+        loop.call_soon(protocol.connection_made, self)
+        if readable:
+            loop.call_soon(self._start_reading)
+        if waiter is not None:
+            loop.call_soon(_done_unless_cancelled, waiter)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._fileobj is None else (
+            "closing" if self._closing else "open"
+        )
+        return f"<{type(self).__name__} fd={self._fd} {state}>"
+
+    # -- the hooks subclasses override -----------------------------------
+
+    def fd_read(self, size: int) -> bytes:
+        """Read up to ``size`` bytes; b"" means end of file."""
+        return os.read(self._fd, size)
+
+    def fd_read_into(self, buffer: memoryview) -> int:
+        """Read into ``buffer`` (BufferedProtocol); 0 means end of file."""
+        return os.readv(self._fd, [buffer])
+
+    def fd_write(self, data: _BytesLike) -> int:
+        """Write what the fd takes of ``data``; return how much."""
+        return os.write(self._fd, data)
+
+    def fd_writev(self, buffers: list[_BytesLike]) -> int:
+        """Write what the fd takes of several buffers, in one call."""
+        return os.writev(self._fd, buffers)
+
+    def fd_shutdown(self) -> None:
+        """Half-close: no more writes (override to support write_eof)."""
+        raise NotImplementedError
+
+    def fd_close(self) -> None:
+        """Release the fd (the file object's close() when there is one)."""
+        close = getattr(self._fileobj, "close", None)
+        if close is not None:
+            close()
+        else:
+            os.close(self._fd)
+
+    # -- reading ------------------------------------------------------------
+
+    def _start_reading(self) -> None:
+        if self._reading and not self._closing and self._loop is not None:
+            buffered = isinstance(self._protocol, asyncio.BufferedProtocol)
+            callback = self._read_buffered if buffered else self._read_ready
+            self._loop.add_reader(self._fd, callback)
+
+    def _read_ready(self) -> None:
+        try:
+            data = self.fd_read(self.max_read_size)
+        except (BlockingIOError, InterruptedError):
+            return
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Fatal read error on transport")
+            return
+        if not data:
+            self._read_eof()
+            return
+        try:
+            self._protocol.data_received(data)  # type: ignore[attr-defined]
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Fatal error: protocol.data_received() call failed.")
+
+    def _read_buffered(self) -> None:
+        protocol: asyncio.BufferedProtocol = self._protocol  # type: ignore[assignment]
+        try:
+            buffer = memoryview(protocol.get_buffer(-1)).cast("B")
+            if not buffer:
+                raise RuntimeError("get_buffer() returned an empty buffer")
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Fatal error: protocol.get_buffer() call failed.")
+            return
+        try:
+            nbytes = self.fd_read_into(buffer)
+        except (BlockingIOError, InterruptedError):
+            return
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Fatal read error on transport")
+            return
+        if not nbytes:
+            self._read_eof()
+            return
+        try:
+            protocol.buffer_updated(nbytes)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Fatal error: protocol.buffer_updated() call failed.")
+
+    def _read_eof(self) -> None:
+        self._stop_reading()
+        try:
+            keep_open = self._protocol.eof_received()  # type: ignore[attr-defined]
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Fatal error: protocol.eof_received() call failed.")
+            return
+        if not keep_open or not self.can_write_eof():
+            self.close()
+
+    def _stop_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            if self._loop is not None:
+                self._loop.remove_reader(self._fd)
+
+    def is_reading(self) -> bool:
+        return self._reading and not self._closing
+
+    def pause_reading(self) -> None:
+        if self.is_reading():
+            self._stop_reading()
+
+    def resume_reading(self) -> None:
+        if self._closing or self._reading or self._loop is None:
+            return
+        self._reading = True
+        self._start_reading()
+
+    # -- writing ------------------------------------------------------------
+
+    def write(self, data: _BytesLike) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                "data argument must be a bytes-like object, "
+                f"not {type(data).__name__!r}"
+            )
+        if self._eof_sent:
+            raise RuntimeError("Cannot call write() after write_eof()")
+        if not data:
+            return
+        if self._closing or self._lost:
+            self._lost_writes += 1
+            if self._lost_writes == _WARN_AFTER_LOST_WRITES:
+                logger.warning("%r: write() on a closed transport; data dropped", self)
+            return
+        if not self._buffer:
+            try:
+                sent = self.fd_write(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                self._fatal_error(exc, "Fatal write error on transport")
+                return
+            size = len(data) if type(data) is bytes else memoryview(data).nbytes
+            if sent >= size:
+                return
+            self._loop.add_writer(self._fd, self._write_ready)  # type: ignore[union-attr]
+            rest = memoryview(data).cast("B")[sent:]
+            data = rest if type(data) is bytes else bytes(rest)
+        elif type(data) is not bytes:
+            data = bytes(data)
+        self._buffer.append(data)
+        self._buffer_size += len(data)
+        self._maybe_pause_protocol()
+
+    def writelines(self, list_of_data: Iterable[_BytesLike]) -> None:
+        self.write(b"".join(list_of_data))
+
+    def _write_ready(self) -> None:
+        buffer = self._buffer
+        try:
+            if len(buffer) == 1:
+                sent = self.fd_write(buffer[0])
+            else:
+                sent = self.fd_writev(list(islice(buffer, _IOV_MAX)))
+        except (BlockingIOError, InterruptedError):
+            return
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, "Fatal write error on transport")
+            return
+        self._buffer_size -= sent
+        while sent:
+            head = buffer[0]
+            if sent >= len(head):
+                buffer.popleft()
+                sent -= len(head)
+            else:
+                buffer[0] = memoryview(head)[sent:]
+                sent = 0
+        self._maybe_resume_protocol()
+        if not buffer:
+            self._loop.remove_writer(self._fd)  # type: ignore[union-attr]
+            if self._closing:
+                self._schedule_connection_lost(None)
+            elif self._eof_sent:
+                self.fd_shutdown()
+
+    def can_write_eof(self) -> bool:
+        return type(self).fd_shutdown is not FdTransport.fd_shutdown
+
+    def write_eof(self) -> None:
+        if not self.can_write_eof():
+            raise NotImplementedError(f"{type(self).__name__} cannot write EOF")
+        if self._closing or self._eof_sent:
+            return
+        self._eof_sent = True
+        if not self._buffer:
+            self.fd_shutdown()
+
+    def get_write_buffer_size(self) -> int:
+        return self._buffer_size
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return (self._low_water, self._high_water)
+
+    def set_write_buffer_limits(
+        self, high: int | None = None, low: int | None = None
+    ) -> None:
+        if high is None:
+            high = 64 * 1024 if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
+        self._high_water = high
+        self._low_water = low
+        self._maybe_pause_protocol()
+
+    def _call_protocol(self, method: Callable[[], object], what: str) -> None:
+        try:
+            method()
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._loop.call_exception_handler(  # type: ignore[union-attr]
+                {
+                    "message": f"protocol.{what}() failed",
+                    "exception": exc,
+                    "transport": self,
+                    "protocol": self._protocol,
+                }
+            )
+
+    def _maybe_pause_protocol(self) -> None:
+        if self._buffer_size > self._high_water and not self._writing_paused:
+            self._writing_paused = True
+            self._call_protocol(self._protocol.pause_writing, "pause_writing")  # type: ignore[attr-defined]
+
+    def _maybe_resume_protocol(self) -> None:
+        if self._writing_paused and self._buffer_size <= self._low_water:
+            self._writing_paused = False
+            self._call_protocol(self._protocol.resume_writing, "resume_writing")  # type: ignore[attr-defined]
+
+    # -- closing ------------------------------------------------------------
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._protocol
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        was_reading = self.is_reading()
+        if was_reading:
+            self._stop_reading()
+        self._protocol = protocol
+        if was_reading:
+            self._reading = True
+            self._start_reading()
+
+    def close(self) -> None:
+        if self._closing:
+            return
+        self._stop_reading()
+        self._closing = True
+        if not self._buffer:
+            self._schedule_connection_lost(None)
+
+    def abort(self) -> None:
+        self._force_close(None)
+
+    def _force_close(self, exc: BaseException | None) -> None:
+        if self._lost:
+            return
+        if self._buffer:
+            self._buffer.clear()
+            self._buffer_size = 0
+            if self._loop is not None:
+                self._loop.remove_writer(self._fd)
+        if not self._closing:
+            self._stop_reading()
+            self._closing = True
+        self._schedule_connection_lost(exc)
+
+    def _fatal_error(self, exc: BaseException, message: str) -> None:
+        # OS-level errors (resets, broken pipes) are the peer's doing, not a
+        # bug: they reach connection_lost(), not the exception handler.
+        if isinstance(exc, OSError):
+            if self._loop is not None and self._loop.get_debug():
+                logger.debug("%r: %s", self, message, exc_info=True)
+        elif self._loop is not None:
+            self._loop.call_exception_handler(
+                {
+                    "message": message,
+                    "exception": exc,
+                    "transport": self,
+                    "protocol": self._protocol,
+                }
+            )
+        self._force_close(exc)
+
+    def _schedule_connection_lost(self, exc: BaseException | None) -> None:
+        if self._lost:
+            return
+        self._lost = True
+        self._loop.call_soon(self._call_connection_lost, exc)  # type: ignore[union-attr]
+
+    def _call_connection_lost(self, exc: BaseException | None) -> None:
+        try:
+            self._protocol.connection_lost(exc)
+        finally:
+            if self._fileobj is not None:
+                try:
+                    self.fd_close()
+                finally:
+                    self._fileobj = None
+            self._loop = None
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        if getattr(self, "_fileobj", None) is not None:
+            _warn(f"unclosed transport {self!r}", ResourceWarning, source=self)
+            try:
+                self.fd_close()
+            except OSError:
+                pass
+            self._fileobj = None

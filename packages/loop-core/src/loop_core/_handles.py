@@ -1,0 +1,165 @@
+"""Handles: one scheduled call each, cheap to make because the loop makes
+one for every callback it runs.
+
+The attribute names (``_callback``, ``_args``, ``_cancelled``, ``_context``,
+``_source_traceback``) match asyncio's, because debuggers, test suites and
+some libraries read them.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from contextvars import Context, copy_context
+from typing import TYPE_CHECKING, Any
+
+from ._format import describe_callback
+
+if TYPE_CHECKING:
+    from ._loop import EventLoop
+
+__all__ = ["Handle", "TimerHandle"]
+
+
+class Handle:
+    """A callback scheduled with call_soon(); ``cancel()`` stops it running."""
+
+    __slots__ = (
+        "__weakref__",
+        "_args",
+        "_callback",
+        "_cancelled",
+        "_context",
+        "_loop",
+        "_repr",
+        "_source_traceback",
+    )
+
+    def __init__(
+        self,
+        callback: Callable[..., object],
+        args: tuple[Any, ...],
+        loop: EventLoop,
+        context: Context | None = None,
+    ) -> None:
+        self._context = copy_context() if context is None else context
+        self._loop = loop
+        self._callback: Callable[..., object] | None = callback
+        self._args: tuple[Any, ...] | None = args
+        self._cancelled = False
+        self._repr: str | None = None
+        self._source_traceback: traceback.StackSummary | None = (
+            traceback.extract_stack(sys._getframe(1)) if loop._debug else None
+        )
+
+    def _state(self) -> list[str]:
+        info = [type(self).__name__]
+        if self._cancelled:
+            info.append("cancelled")
+        if self._callback is not None:
+            info.append(describe_callback(self._callback, self._args))
+        if self._source_traceback:
+            frame = self._source_traceback[-1]
+            info.append(f"created at {frame[0]}:{frame[1]}")
+        return info
+
+    def __repr__(self) -> str:
+        if self._repr is not None:
+            return self._repr
+        return "<{}>".format(" ".join(self._state()))
+
+    def get_context(self) -> Context:
+        return self._context
+
+    def cancel(self) -> None:
+        if not self._cancelled:
+            self._cancelled = True
+            if self._loop._debug:
+                # Keep a description: the callback is dropped below.
+                self._repr = repr(self)
+            self._callback = None
+            self._args = None
+
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def _run(self) -> None:
+        """Run the callback, reporting (not raising) its errors.
+
+        The loop's own iteration inlines this; it is kept for callers that
+        run a handle by hand, as asyncio's Handle allows.
+        """
+        try:
+            self._context.run(self._callback, *self._args)  # type: ignore[arg-type,misc]
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._loop._report_callback_error(self, exc)
+
+
+class TimerHandle(Handle):
+    """A callback scheduled for a point on the loop's clock."""
+
+    __slots__ = ("_scheduled", "_when")
+
+    def __init__(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        args: tuple[Any, ...],
+        loop: EventLoop,
+        context: Context | None = None,
+    ) -> None:
+        super().__init__(callback, args, loop, context)
+        if self._source_traceback:
+            del self._source_traceback[-1]
+        self._when = when
+        self._scheduled = False
+
+    def _state(self) -> list[str]:
+        info = super()._state()
+        info.insert(2 if self._cancelled else 1, f"when={self._when}")
+        return info
+
+    def when(self) -> float:
+        """The absolute time (loop.time()) the callback is due."""
+        return self._when
+
+    def __hash__(self) -> int:
+        return hash(self._when)
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when < other._when
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when < other._when or self.__eq__(other)
+        return NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when > other._when
+        return NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return self._when > other._when or self.__eq__(other)
+        return NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TimerHandle):
+            return (
+                self._when == other._when
+                and self._callback == other._callback
+                and self._args == other._args
+                and self._cancelled == other._cancelled
+            )
+        return NotImplemented
+
+    def cancel(self) -> None:
+        if not self._cancelled:
+            self._loop._timer_handle_cancelled(self)
+        super().cancel()

@@ -1,0 +1,406 @@
+"""The event loop: the ready queue, the timer heap, and the iteration.
+
+Everything here is on the hot path or next to it. The iteration
+(``_run``) binds what it touches to locals and inlines what asyncio spreads
+over several calls: polling is skipped when there is work queued and no fd
+to watch, timers live in a heap of ``(when, seq, handle)`` tuples so the heap
+compares in C, and handles are run without a method call each.
+
+Feature groups live in mixins, one module each; this module only assembles
+them and owns the scheduling core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+import threading
+import time
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable, Generator
+from contextvars import Context
+from heapq import heapify, heappop, heappush
+from typing import Any, TypeVar
+
+from . import _stubs
+from ._debug import DebugMixin
+from ._errors import ErrorsMixin, logger
+from ._executor import ExecutorMixin
+from ._fdwatch import FdWatchMixin
+from ._handles import Handle, TimerHandle
+from ._poller import POLLIN, READ_EVENTS, WRITE_EVENTS, make_poller
+from ._resolver import ResolverMixin
+from ._selfpipe import SelfPipe
+from ._signals import SignalsMixin
+from ._sockops import SockOpsMixin
+from ._tasks import TasksMixin
+
+__all__ = ["EventLoop", "new_event_loop"]
+
+_T = TypeVar("_T")
+
+# asyncio caps select() timeouts at one day; so do we.
+_MAX_TIMEOUT = 24 * 3600
+# Compact the timer heap when more than this many entries are cancelled
+# *and* they are more than half of it: memory stays bounded, work amortised.
+_MIN_CANCELLED_TO_COMPACT = 100
+
+
+def _env_debug() -> bool:
+    return sys.flags.dev_mode or (
+        not sys.flags.ignore_environment
+        and bool(os.environ.get("PYTHONASYNCIODEBUG"))
+    )
+
+
+def _stop_when_done(fut: asyncio.Future[Any]) -> None:
+    # A SystemExit/KeyboardInterrupt from the future already unwinds
+    # run_forever(); stopping as well would leave a stale stop request.
+    if not fut.cancelled():
+        exc = fut.exception()
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            return
+    fut.get_loop().stop()
+
+
+class EventLoop(
+    FdWatchMixin,
+    SockOpsMixin,
+    ResolverMixin,
+    SignalsMixin,
+    ExecutorMixin,
+    TasksMixin,
+    ErrorsMixin,
+    DebugMixin,
+    asyncio.AbstractEventLoop,
+):
+    """A complete asyncio event loop.
+
+    ``poller`` picks the readiness API: ``"epoll"`` (Linux, the default
+    there) or ``"selectors"`` (the portable fallback).
+    """
+
+    def __init__(self, *, poller: str | None = None) -> None:
+        self._closed = False
+        self._stopping = False
+        self._thread_id: int | None = None
+        self._debug = _env_debug()
+        self.slow_callback_duration = 0.1
+        self._ready: deque[Handle] = deque()
+        self._timers: list[tuple[float, int, TimerHandle]] = []
+        self._timer_seq = itertools.count().__next__
+        self._timer_cancelled_count = 0
+        self._clock_resolution = time.get_clock_info("monotonic").resolution
+        self._polling = False
+        self._poller = make_poller(poller)
+        self._readers: dict[int, Handle] = {}
+        self._writers: dict[int, Handle] = {}
+        self._init_errors()
+        self._init_executor()
+        self._init_tasks()
+        self._init_signals()
+        self._self_pipe = SelfPipe()
+        # The wake-up pipe is an ordinary reader; _run relies on it being
+        # the one fd always registered.
+        self._readers[self._self_pipe.read_fd] = Handle(
+            self._self_pipe.drain, (), self
+        )
+        self._poller.set(self._self_pipe.read_fd, POLLIN)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} running={self.is_running()} "
+            f"closed={self._closed} debug={self._debug}>"
+        )
+
+    # -- the clock and scheduling ------------------------------------------
+
+    def time(self) -> float:
+        return time.monotonic()
+
+    def call_soon(
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: Context | None = None,
+    ) -> Handle:
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_soon")
+        elif not callable(callback):
+            self._check_callback(callback, "call_soon")
+        handle = Handle(callback, args, self, context)
+        self._ready.append(handle)
+        return handle
+
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: Context | None = None,
+    ) -> Handle:
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        if self._debug or not callable(callback):
+            self._check_callback(callback, "call_soon_threadsafe")
+        handle = Handle(callback, args, self, context)
+        self._ready.append(handle)
+        # Only a loop asleep in poll() needs the wake-up byte; the flag is
+        # set before the loop looks at the queue (see _run), so no wake-up
+        # is lost between the two.
+        if self._polling:
+            self._self_pipe.wake()
+        return handle
+
+    def call_later(
+        self,
+        delay: float,
+        callback: Callable[..., object],
+        *args: Any,
+        context: Context | None = None,
+    ) -> TimerHandle:
+        if delay is None:
+            raise TypeError("delay must not be None")
+        return self.call_at(time.monotonic() + delay, callback, *args, context=context)
+
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        *args: Any,
+        context: Context | None = None,
+    ) -> TimerHandle:
+        if when is None:
+            raise TypeError("when cannot be None")
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        elif not callable(callback):
+            self._check_callback(callback, "call_at")
+        timer = TimerHandle(when, callback, args, self, context)
+        heappush(self._timers, (when, self._timer_seq(), timer))
+        timer._scheduled = True
+        return timer
+
+    def _timer_handle_cancelled(self, handle: TimerHandle) -> None:
+        if handle._scheduled:
+            self._timer_cancelled_count += 1
+            timers = self._timers
+            count = self._timer_cancelled_count
+            if count > _MIN_CANCELLED_TO_COMPACT and count * 2 > len(timers):
+                self._compact_timers(handle)
+
+    def _compact_timers(self, cancelling: TimerHandle) -> None:
+        """Drop cancelled entries; ``cancelling`` is being cancelled now."""
+        kept = []
+        for entry in self._timers:
+            timer = entry[2]
+            if timer._cancelled or timer is cancelling:
+                timer._scheduled = False
+            else:
+                kept.append(entry)
+        heapify(kept)
+        self._timers[:] = kept
+        self._timer_cancelled_count = 0
+
+    # -- running and stopping ----------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._thread_id is not None
+
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    def _check_closed(self) -> None:
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+
+    def _check_running(self) -> None:
+        if self.is_running():
+            raise RuntimeError("This event loop is already running")
+        if asyncio.events._get_running_loop() is not None:
+            raise RuntimeError(
+                "Cannot run the event loop while another loop is running"
+            )
+
+    def run_forever(self) -> None:
+        self._check_closed()
+        self._check_running()
+        old_hooks = sys.get_asyncgen_hooks()
+        self._set_coroutine_origin_tracking(self._debug)
+        try:
+            self._thread_id = threading.get_ident()
+            sys.set_asyncgen_hooks(
+                firstiter=self._asyncgen_firstiter_hook,
+                finalizer=self._asyncgen_finalizer_hook,
+            )
+            asyncio.events._set_running_loop(self)
+            self._run()
+        finally:
+            self._stopping = False
+            self._thread_id = None
+            asyncio.events._set_running_loop(None)
+            self._set_coroutine_origin_tracking(False)
+            sys.set_asyncgen_hooks(*old_hooks)
+
+    def run_until_complete(
+        self, future: Awaitable[_T] | Generator[Any, None, _T]
+    ) -> _T:
+        self._check_closed()
+        self._check_running()
+        new_task = not asyncio.isfuture(future)
+        fut: asyncio.Future[_T] = asyncio.ensure_future(future, loop=self)  # type: ignore[arg-type]
+        if new_task:
+            # The task is ours: an error in it is raised below, so it must
+            # not also be logged as "never retrieved".
+            fut._log_destroy_pending = False  # type: ignore[attr-defined]
+        fut.add_done_callback(_stop_when_done)
+        try:
+            self.run_forever()
+        except BaseException:
+            if new_task and fut.done() and not fut.cancelled():
+                fut.exception()  # mark it retrieved; the error propagates
+            raise
+        finally:
+            fut.remove_done_callback(_stop_when_done)
+        if not fut.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        return fut.result()
+
+    def _run(self) -> None:
+        """Iterate until stop(): poll, move due timers, run what is ready.
+
+        Callbacks that become ready while a batch runs wait for the next
+        iteration, as in asyncio, so stop() and I/O fairness behave alike.
+        """
+        ready = self._ready
+        popleft = ready.popleft
+        append = ready.append
+        timers = self._timers
+        poller = self._poller
+        masks = poller.masks
+        readers = self._readers
+        writers = self._writers
+        monotonic = time.monotonic
+        resolution = self._clock_resolution
+        while True:
+            if ready or self._stopping:
+                # Only the wake-up pipe watched: nothing to hear, skip the
+                # syscall. Threads append to the queue directly.
+                if len(masks) > 1:
+                    events = poller.poll(0)
+                else:
+                    events = ()
+            else:
+                self._polling = True
+                if ready:  # a thread queued work before we raised the flag
+                    timeout = 0.0
+                elif timers:
+                    timeout = timers[0][0] - monotonic()
+                    if timeout < 0:
+                        timeout = 0.0
+                    elif timeout > _MAX_TIMEOUT:
+                        timeout = _MAX_TIMEOUT
+                else:
+                    timeout = -1
+                events = poller.poll(timeout)
+                self._polling = False
+            for fd, ev in events:
+                if ev & READ_EVENTS:
+                    handle = readers.get(fd)
+                    if handle is not None:
+                        append(handle)
+                if ev & WRITE_EVENTS:
+                    handle = writers.get(fd)
+                    if handle is not None:
+                        append(handle)
+            if timers:
+                end = monotonic() + resolution
+                while timers and timers[0][0] <= end:
+                    timer = heappop(timers)[2]
+                    timer._scheduled = False
+                    if timer._cancelled:
+                        self._timer_cancelled_count -= 1
+                    else:
+                        append(timer)
+            ntodo = len(ready)
+            if self._debug:
+                self._run_ready_debug(ntodo)
+            else:
+                while ntodo:
+                    ntodo -= 1
+                    handle = popleft()
+                    if handle._cancelled:
+                        continue
+                    try:
+                        handle._context.run(handle._callback, *handle._args)  # type: ignore[arg-type,misc]
+                    except (SystemExit, KeyboardInterrupt):
+                        raise
+                    except BaseException as exc:
+                        self._report_callback_error(handle, exc)
+            if self._stopping:
+                break
+
+    def close(self) -> None:
+        if self.is_running():
+            raise RuntimeError("Cannot close a running event loop")
+        if self._closed:
+            return
+        if self._debug:
+            logger.debug("Close %r", self)
+        self._close_signals()
+        self._closed = True
+        self._ready.clear()
+        for entry in self._timers:
+            entry[2]._scheduled = False
+        self._timers.clear()
+        self._timer_cancelled_count = 0
+        self._close_executor()
+        for handle in self._readers.values():
+            handle.cancel()
+        for handle in self._writers.values():
+            handle.cancel()
+        self._readers.clear()
+        self._writers.clear()
+        self._poller.close()
+        self._self_pipe.close()
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        if not getattr(self, "_closed", True):
+            _warn(f"unclosed event loop {self!r}", ResourceWarning, source=self)
+            if not self.is_running():
+                self.close()
+
+    # -- extension methods -------------------------------------------------
+
+    def extension(self, name: str) -> Callable[..., Any]:
+        """A method that an installed plugin adds under ``name``, bound to
+        this loop (see ``loop_core.extensions``)."""
+        from . import extensions
+
+        provider = extensions.resolve(name)
+
+        def bound(*args: Any, **kwargs: Any) -> Any:
+            return provider(self, *args, **kwargs)
+
+        bound.__name__ = name
+        bound.__doc__ = provider.__doc__
+        return bound
+
+
+_stubs.install(EventLoop)
+
+
+def new_event_loop() -> EventLoop:
+    """A new loop, with every installed extension available on it."""
+    return EventLoop()

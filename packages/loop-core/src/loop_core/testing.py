@@ -1,0 +1,129 @@
+"""A pytest plugin: every behaviour test runs on our loop *and* asyncio's.
+
+Enable it with ``-p loop_core.testing`` (the repository's pytest config
+does). It provides:
+
+- ``loop_factory``: parametrized over ``loop_core`` and ``asyncio``; a
+  callable that makes a loop of that kind. A test that fails on asyncio's
+  loop is testing the wrong thing; mark behaviour that is ours alone with
+  ``@pytest.mark.ours_only`` and it runs on our loop only.
+- ``loop``: one loop from ``loop_factory``, closed after the test.
+- ``loop_errors``: the contexts the loops' exception handler received. A
+  test that expects handler calls asserts on them and clears the list.
+
+Teardown fails the test when a loop it made was left open, when the
+exception handler was called and the test did not clear ``loop_errors``,
+or when the process has a different number of open fds than before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from ._loop import EventLoop
+
+__all__ = ["LOOP_KINDS", "count_open_fds", "stdlib_loop"]
+
+
+def stdlib_loop() -> asyncio.AbstractEventLoop:
+    """asyncio's own loop, whatever policy is installed."""
+    factory = getattr(asyncio, "EventLoop", None)  # 3.13+
+    if factory is None:
+        return asyncio.DefaultEventLoopPolicy().new_event_loop()
+    loop: asyncio.AbstractEventLoop = factory()
+    return loop
+
+
+LOOP_KINDS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "loop_core": EventLoop,
+    "asyncio": stdlib_loop,
+}
+
+
+def count_open_fds() -> int:
+    for path in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return len(os.listdir(path))
+        except OSError:
+            continue
+    return -1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "ours_only: behaviour of our loop alone; skip the asyncio run"
+    )
+    config.addinivalue_line(
+        "markers", "fd_leak_ok: do not check the open-fd count around this test"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "loop_factory" not in metafunc.fixturenames:
+        return
+    kinds = list(LOOP_KINDS)
+    if metafunc.definition.get_closest_marker("ours_only"):
+        kinds = ["loop_core"]
+    metafunc.parametrize("loop_factory", kinds, indirect=True, ids=kinds)
+
+
+@pytest.fixture
+def loop_errors() -> list[dict[str, Any]]:
+    return []
+
+
+@pytest.fixture
+def loop_factory(
+    request: pytest.FixtureRequest, loop_errors: list[dict[str, Any]]
+) -> Iterator[Callable[[], asyncio.AbstractEventLoop]]:
+    make = LOOP_KINDS[request.param]
+    check_fds = request.node.get_closest_marker("fd_leak_ok") is None
+    gc.collect()
+    fds_before = count_open_fds()
+    made: list[asyncio.AbstractEventLoop] = []
+
+    def record(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        loop_errors.append(context)
+
+    def factory() -> asyncio.AbstractEventLoop:
+        loop = make()
+        loop.set_exception_handler(record)
+        made.append(loop)
+        return loop
+
+    yield factory
+
+    problems = []
+    for loop in made:
+        if not loop.is_closed():
+            problems.append(f"loop left open: {loop!r}")
+            if not loop.is_running():
+                loop.close()
+    if loop_errors:
+        lines = [f"  {c.get('message')!r}: {c.get('exception')!r}" for c in loop_errors]
+        problems.append("unexpected exception-handler calls:\n" + "\n".join(lines))
+        loop_errors.clear()
+    del made
+    gc.collect()
+    if check_fds:
+        fds_after = count_open_fds()
+        if fds_after != fds_before:
+            problems.append(f"open fds changed: {fds_before} -> {fds_after}")
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def loop(
+    loop_factory: Callable[[], asyncio.AbstractEventLoop],
+) -> Iterator[asyncio.AbstractEventLoop]:
+    lp = loop_factory()
+    yield lp
+    if not lp.is_closed() and not lp.is_running():
+        lp.close()
