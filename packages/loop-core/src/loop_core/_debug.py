@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._errors import logger
 from ._format import describe_callback
@@ -82,7 +82,7 @@ class DebugMixin:
                 continue
             start = clock()
             try:
-                handle._context.run(handle._callback, *handle._args)  # type: ignore[arg-type,misc]
+                handle._context.run(handle._callback, *handle._args)
             except (SystemExit, KeyboardInterrupt):
                 raise
             except BaseException as exc:

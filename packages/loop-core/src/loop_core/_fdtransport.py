@@ -78,8 +78,10 @@ class FdTransport(asyncio.Transport):
             loop.call_soon(_done_unless_cancelled, waiter)
 
     def __repr__(self) -> str:
-        state = "closed" if self._fileobj is None else (
-            "closing" if self._closing else "open"
+        state = (
+            "closed"
+            if self._fileobj is None
+            else ("closing" if self._closing else "open")
         )
         return f"<{type(self).__name__} fd={self._fd} {state}>"
 
@@ -169,7 +171,9 @@ class FdTransport(asyncio.Transport):
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
-            self._fatal_error(exc, "Fatal error: protocol.buffer_updated() call failed.")
+            self._fatal_error(
+                exc, "Fatal error: protocol.buffer_updated() call failed."
+            )
 
     def _read_eof(self) -> None:
         self._stop_reading()
@@ -324,12 +328,12 @@ class FdTransport(asyncio.Transport):
     def _maybe_pause_protocol(self) -> None:
         if self._buffer_size > self._high_water and not self._writing_paused:
             self._writing_paused = True
-            self._call_protocol(self._protocol.pause_writing, "pause_writing")  # type: ignore[attr-defined]
+            self._call_protocol(self._protocol.pause_writing, "pause_writing")
 
     def _maybe_resume_protocol(self) -> None:
         if self._writing_paused and self._buffer_size <= self._low_water:
             self._writing_paused = False
-            self._call_protocol(self._protocol.resume_writing, "resume_writing")  # type: ignore[attr-defined]
+            self._call_protocol(self._protocol.resume_writing, "resume_writing")
 
     # -- closing ------------------------------------------------------------
 
@@ -397,7 +401,7 @@ class FdTransport(asyncio.Transport):
 
     def _call_connection_lost(self, exc: BaseException | None) -> None:
         try:
-            self._protocol.connection_lost(exc)
+            self._protocol.connection_lost(exc)  # type: ignore[arg-type]
         finally:
             if self._fileobj is not None:
                 try:

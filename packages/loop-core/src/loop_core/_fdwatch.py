@@ -8,12 +8,14 @@ cancelled, as in asyncio.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVarTuple, Unpack
 
 from ._handles import Handle
 from ._poller import POLLIN, POLLOUT, Poller
 
 __all__ = ["FdWatchMixin", "fileobj_to_fd"]
+
+_Ts = TypeVarTuple("_Ts")
 
 
 class _HasFileno(Protocol):
@@ -78,7 +80,10 @@ class FdWatchMixin:
         return True
 
     def add_reader(
-        self, fd: int | _HasFileno, callback: Callable[..., object], *args: Any
+        self,
+        fd: int | _HasFileno,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: *_Ts,
     ) -> None:
         self._watch(fd, callback, args, self._readers, self._writers, POLLIN, POLLOUT)
 
@@ -86,7 +91,10 @@ class FdWatchMixin:
         return self._unwatch(fd, self._readers, self._writers, POLLOUT)
 
     def add_writer(
-        self, fd: int | _HasFileno, callback: Callable[..., object], *args: Any
+        self,
+        fd: int | _HasFileno,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: *_Ts,
     ) -> None:
         self._watch(fd, callback, args, self._writers, self._readers, POLLOUT, POLLIN)
 

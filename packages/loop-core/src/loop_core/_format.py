@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -21,14 +21,14 @@ def _source(func: Any) -> str:
     return f" at {code.co_filename}:{code.co_firstlineno}"
 
 
-def describe_args(args: tuple[Any, ...] | None) -> str:
+def describe_args(args: Sequence[Any] | None) -> str:
     if not args:
         return "()"
     return "(" + ", ".join(reprlib.repr(a) for a in args) + ")"
 
 
 def describe_callback(
-    callback: Callable[..., object] | None, args: tuple[Any, ...] | None
+    callback: Callable[..., object] | None, args: Sequence[Any] | None
 ) -> str:
     """``name(args) at file:line``, unwrapping functools.partial."""
     if callback is None:

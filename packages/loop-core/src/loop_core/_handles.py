@@ -1,13 +1,14 @@
 """Handles: one scheduled call each, cheap to make because the loop makes
 one for every callback it runs.
 
-The attribute names (``_callback``, ``_args``, ``_cancelled``, ``_context``,
-``_source_traceback``) match asyncio's, because debuggers, test suites and
-some libraries read them.
+They subclass asyncio's Handle and TimerHandle for their interface only
+(every method is ours): code that checks ``isinstance(h, asyncio.Handle)``
+or reads ``_callback``, ``_args``, ``_cancelled``, ``_context`` works.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import traceback
 from collections.abc import Callable
@@ -22,19 +23,11 @@ if TYPE_CHECKING:
 __all__ = ["Handle", "TimerHandle"]
 
 
-class Handle:
+class Handle(asyncio.Handle):
     """A callback scheduled with call_soon(); ``cancel()`` stops it running."""
 
-    __slots__ = (
-        "__weakref__",
-        "_args",
-        "_callback",
-        "_cancelled",
-        "_context",
-        "_loop",
-        "_repr",
-        "_source_traceback",
-    )
+    __slots__ = ()
+    _loop: EventLoop
 
     def __init__(
         self,
@@ -45,8 +38,8 @@ class Handle:
     ) -> None:
         self._context = copy_context() if context is None else context
         self._loop = loop
-        self._callback: Callable[..., object] | None = callback
-        self._args: tuple[Any, ...] | None = args
+        self._callback = callback
+        self._args = args
         self._cancelled = False
         self._repr: str | None = None
         self._source_traceback: traceback.StackSummary | None = (
@@ -78,8 +71,8 @@ class Handle:
             if self._loop._debug:
                 # Keep a description: the callback is dropped below.
                 self._repr = repr(self)
-            self._callback = None
-            self._args = None
+            self._callback = None  # type: ignore[assignment]
+            self._args = None  # type: ignore[assignment]
 
     def cancelled(self) -> bool:
         return self._cancelled
@@ -91,17 +84,17 @@ class Handle:
         run a handle by hand, as asyncio's Handle allows.
         """
         try:
-            self._context.run(self._callback, *self._args)  # type: ignore[arg-type,misc]
+            self._context.run(self._callback, *self._args)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
             self._loop._report_callback_error(self, exc)
 
 
-class TimerHandle(Handle):
+class TimerHandle(Handle, asyncio.TimerHandle):
     """A callback scheduled for a point on the loop's clock."""
 
-    __slots__ = ("_scheduled", "_when")
+    __slots__ = ()
 
     def __init__(
         self,
@@ -111,7 +104,7 @@ class TimerHandle(Handle):
         loop: EventLoop,
         context: Context | None = None,
     ) -> None:
-        super().__init__(callback, args, loop, context)
+        Handle.__init__(self, callback, args, loop, context)
         if self._source_traceback:
             del self._source_traceback[-1]
         self._when = when

@@ -23,9 +23,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from contextvars import Context
 from heapq import heapify, heappop, heappush
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple, Unpack
 
-from . import _stubs
 from ._debug import DebugMixin
 from ._errors import ErrorsMixin, logger
 from ._executor import ExecutorMixin
@@ -36,11 +35,13 @@ from ._resolver import ResolverMixin
 from ._selfpipe import SelfPipe
 from ._signals import SignalsMixin
 from ._sockops import SockOpsMixin
+from ._stubs import ExtensionMethods
 from ._tasks import TasksMixin
 
 __all__ = ["EventLoop", "new_event_loop"]
 
 _T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 # asyncio caps select() timeouts at one day; so do we.
 _MAX_TIMEOUT = 24 * 3600
@@ -51,8 +52,7 @@ _MIN_CANCELLED_TO_COMPACT = 100
 
 def _env_debug() -> bool:
     return sys.flags.dev_mode or (
-        not sys.flags.ignore_environment
-        and bool(os.environ.get("PYTHONASYNCIODEBUG"))
+        not sys.flags.ignore_environment and bool(os.environ.get("PYTHONASYNCIODEBUG"))
     )
 
 
@@ -66,7 +66,10 @@ def _stop_when_done(fut: asyncio.Future[Any]) -> None:
     fut.get_loop().stop()
 
 
-class EventLoop(
+# The mixins' signatures are looser than typeshed's (``*args: Any`` where it
+# uses TypeVarTuple); behaviour is asyncio's, hence the ignore.
+class EventLoop(  # type: ignore[misc]
+    ExtensionMethods,
     FdWatchMixin,
     SockOpsMixin,
     ResolverMixin,
@@ -105,9 +108,7 @@ class EventLoop(
         self._self_pipe = SelfPipe()
         # The wake-up pipe is an ordinary reader; _run relies on it being
         # the one fd always registered.
-        self._readers[self._self_pipe.read_fd] = Handle(
-            self._self_pipe.drain, (), self
-        )
+        self._readers[self._self_pipe.read_fd] = Handle(self._self_pipe.drain, (), self)
         self._poller.set(self._self_pipe.read_fd, POLLIN)
 
     def __repr__(self) -> str:
@@ -123,8 +124,8 @@ class EventLoop(
 
     def call_soon(
         self,
-        callback: Callable[..., object],
-        *args: Any,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: *_Ts,
         context: Context | None = None,
     ) -> Handle:
         if self._closed:
@@ -140,8 +141,8 @@ class EventLoop(
 
     def call_soon_threadsafe(
         self,
-        callback: Callable[..., object],
-        *args: Any,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: *_Ts,
         context: Context | None = None,
     ) -> Handle:
         if self._closed:
@@ -160,8 +161,8 @@ class EventLoop(
     def call_later(
         self,
         delay: float,
-        callback: Callable[..., object],
-        *args: Any,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: *_Ts,
         context: Context | None = None,
     ) -> TimerHandle:
         if delay is None:
@@ -171,8 +172,8 @@ class EventLoop(
     def call_at(
         self,
         when: float,
-        callback: Callable[..., object],
-        *args: Any,
+        callback: Callable[[Unpack[_Ts]], object],
+        *args: *_Ts,
         context: Context | None = None,
     ) -> TimerHandle:
         if when is None:
@@ -297,10 +298,7 @@ class EventLoop(
             if ready or self._stopping:
                 # Only the wake-up pipe watched: nothing to hear, skip the
                 # syscall. Threads append to the queue directly.
-                if len(masks) > 1:
-                    events = poller.poll(0)
-                else:
-                    events = ()
+                events = poller.poll(0) if len(masks) > 1 else ()
             else:
                 self._polling = True
                 if ready:  # a thread queued work before we raised the flag
@@ -343,7 +341,7 @@ class EventLoop(
                     if handle._cancelled:
                         continue
                     try:
-                        handle._context.run(handle._callback, *handle._args)  # type: ignore[arg-type,misc]
+                        handle._context.run(handle._callback, *handle._args)
                     except (SystemExit, KeyboardInterrupt):
                         raise
                     except BaseException as exc:
@@ -396,9 +394,6 @@ class EventLoop(
         bound.__name__ = name
         bound.__doc__ = provider.__doc__
         return bound
-
-
-_stubs.install(EventLoop)
 
 
 def new_event_loop() -> EventLoop:

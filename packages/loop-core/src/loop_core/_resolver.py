@@ -65,17 +65,20 @@ class ResolverMixin:
         flags: int = 0,
     ) -> _AddrInfo:
         if is_numeric_host(host) and _is_numeric_port(port):
-            return socket.getaddrinfo(
+            return socket.getaddrinfo(  # type: ignore[return-value]
                 host, port, family, type, proto, flags | socket.AI_NUMERICHOST
             )
-        return await self.run_in_executor(
+        return await self.run_in_executor(  # type: ignore[no-any-return]
             None, socket.getaddrinfo, host, port, family, type, proto, flags
         )
 
     async def getnameinfo(
         self, sockaddr: tuple[str, int] | tuple[str, int, int, int], flags: int = 0
     ) -> tuple[str, str]:
-        return await self.run_in_executor(None, socket.getnameinfo, sockaddr, flags)
+        info: tuple[str, str] = await self.run_in_executor(
+            None, socket.getnameinfo, sockaddr, flags
+        )
+        return info
 
     async def _ensure_resolved(
         self, address: Any, family: int, type: int, proto: int

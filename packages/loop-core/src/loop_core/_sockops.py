@@ -207,7 +207,9 @@ class SockOpsMixin:
     ) -> int:
         if offset:
             file.seek(offset)
-        chunk = min(count, _SENDFILE_FALLBACK_CHUNK) if count else _SENDFILE_FALLBACK_CHUNK
+        chunk = (
+            min(count, _SENDFILE_FALLBACK_CHUNK) if count else _SENDFILE_FALLBACK_CHUNK
+        )
         buf = bytearray(chunk)
         total = 0
         try:
@@ -229,8 +231,12 @@ class SockOpsMixin:
     if TYPE_CHECKING:  # provided by the loop and the other mixins
 
         def create_future(self) -> asyncio.Future[Any]: ...
-        def add_reader(self, fd: Any, callback: Callable[..., object], *a: Any) -> None: ...
-        def add_writer(self, fd: Any, callback: Callable[..., object], *a: Any) -> None: ...
+        def add_reader(
+            self, fd: Any, callback: Callable[..., object], *a: Any
+        ) -> None: ...
+        def add_writer(
+            self, fd: Any, callback: Callable[..., object], *a: Any
+        ) -> None: ...
         def remove_reader(self, fd: Any) -> bool: ...
         def remove_writer(self, fd: Any) -> bool: ...
         def run_in_executor(

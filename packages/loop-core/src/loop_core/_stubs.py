@@ -1,8 +1,9 @@
 """Stand-ins for the loop methods other distributions provide.
 
-Each stub resolves its provider on first call (see ``extensions``), puts it
-on the class in its own place, and calls it; with nothing installed it
-raises NotImplementedError naming the distribution to install.
+``ExtensionMethods`` holds one stub per method; each resolves its provider
+on first call (see ``extensions``), which then replaces the stub on this
+class, and calls it. With nothing installed a stub raises
+NotImplementedError naming the distribution to install.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from . import extensions
 
-__all__ = ["install", "make_stub"]
+__all__ = ["ExtensionMethods", "make_stub"]
 
 
 def make_stub(name: str) -> Callable[..., Any]:
@@ -28,7 +29,22 @@ def make_stub(name: str) -> Callable[..., Any]:
     return stub
 
 
-def install(cls: type) -> None:
-    extensions._targets.append(cls)
-    for name in extensions.STUB_METHODS:
-        setattr(cls, name, make_stub(name))
+class ExtensionMethods:
+    create_connection = make_stub("create_connection")
+    create_server = make_stub("create_server")
+    create_unix_connection = make_stub("create_unix_connection")
+    create_unix_server = make_stub("create_unix_server")
+    create_datagram_endpoint = make_stub("create_datagram_endpoint")
+    connect_accepted_socket = make_stub("connect_accepted_socket")
+    sendfile = make_stub("sendfile")
+    start_tls = make_stub("start_tls")
+    subprocess_exec = make_stub("subprocess_exec")
+    subprocess_shell = make_stub("subprocess_shell")
+    connect_read_pipe = make_stub("connect_read_pipe")
+    connect_write_pipe = make_stub("connect_write_pipe")
+
+
+assert set(extensions.STUB_METHODS) == {
+    name for name in vars(ExtensionMethods) if not name.startswith("_")
+}
+extensions._targets.append(ExtensionMethods)

@@ -49,15 +49,14 @@ class TasksMixin:
                 del task._source_traceback[-1]  # type: ignore[attr-defined]
             return task
         if context is None:
-            task = factory(self, coro)
+            made = factory(self, coro)
         else:
-            task = factory(self, coro, context=context)
+            made = factory(self, coro, context=context)
         if name is not None:
-            try:
-                task.set_name(name)  # type: ignore[attr-defined]
-            except AttributeError:
-                pass
-        return task  # type: ignore[return-value]
+            set_name = getattr(made, "set_name", None)
+            if set_name is not None:
+                set_name(name)
+        return made  # type: ignore[return-value]
 
     def set_task_factory(self, factory: _TaskFactory | None) -> None:
         if factory is not None and not callable(factory):
@@ -75,6 +74,7 @@ class TasksMixin:
                 f"asynchronous generator {agen!r} was scheduled after "
                 "loop.shutdown_asyncgens() call",
                 ResourceWarning,
+                stacklevel=2,
                 source=self,
             )
         self._asyncgens.add(agen)
@@ -113,4 +113,3 @@ class TasksMixin:
             self, callback: Callable[..., object], *args: Any
         ) -> Any: ...
         def call_exception_handler(self, context: dict[str, Any]) -> None: ...
-

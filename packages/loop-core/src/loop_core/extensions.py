@@ -124,10 +124,12 @@ def resolve(name: str) -> Provider:
             f"loop method {name!r} is provided by {who}; choose one with "
             f"loop_core.extensions.register({name!r}, provider)"
         )
-    provider = entries[0][2].load()
-    _resolved[name] = provider
-    _install(name, provider)
-    return provider
+    loaded: Provider = entries[0][2].load()
+    if not callable(loaded):
+        raise TypeError(f"entry point {entries[0][1]!r} for {name!r} is not callable")
+    _resolved[name] = loaded
+    _install(name, loaded)
+    return loaded
 
 
 def register(name: str, provider: Provider) -> None:

@@ -109,7 +109,7 @@ def loop_factory(
         lines = [f"  {c.get('message')!r}: {c.get('exception')!r}" for c in loop_errors]
         problems.append("unexpected exception-handler calls:\n" + "\n".join(lines))
         loop_errors.clear()
-    del made
+    made.clear()
     gc.collect()
     if check_fds:
         fds_after = count_open_fds()
