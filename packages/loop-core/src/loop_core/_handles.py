@@ -153,6 +153,14 @@ class TimerHandle(Handle, asyncio.TimerHandle):
         return NotImplemented
 
     def cancel(self) -> None:
+        # Handle.cancel() and the loop's bookkeeping in one frame: programs
+        # cancel most of the timers they make (timeouts that did not fire).
         if not self._cancelled:
-            self._loop._timer_handle_cancelled(self)
-        super().cancel()
+            self._cancelled = True
+            loop = self._loop
+            if self._scheduled:
+                loop._timer_handle_cancelled(self)
+            if loop._debug:
+                self._repr = repr(self)
+            self._callback = None  # type: ignore[assignment]
+            self._args = None  # type: ignore[assignment]
