@@ -1,0 +1,49 @@
+"""The demo: asyncio programs on our loop, then a quick timing against
+asyncio's loop (and uvloop when installed).
+
+Run it with ``nox -s demo``, or ``python examples/demo.py`` where loop-core
+is installed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+EXAMPLES = [
+    ("Hello World with call_soon()", "hello_callback.py"),
+    ("The current date with call_later()", "current_date.py"),
+    ("SIGINT/SIGTERM handlers, with a signal sent to itself", "signals.py"),
+    ("An echo server and client on sock_* coroutines", "sock_echo.py"),
+]
+
+
+def banner(text: str) -> None:
+    print(f"\n== {text} " + "=" * max(0, 68 - len(text)), flush=True)
+
+
+def main() -> int:
+    failures = 0
+    for title, script in EXAMPLES:
+        banner(title)
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, str(HERE / script)], timeout=60)
+        took = time.perf_counter() - start
+        status = "ok" if result.returncode == 0 else f"FAILED ({result.returncode})"
+        print(f"-- {script}: {status} in {took:.2f} s", flush=True)
+        failures += result.returncode != 0
+    banner("Our loop vs asyncio (quick run; ratios from the same run)")
+    bench = HERE.parent / "benchmarks" / "run.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--quick", "--no-write"], timeout=600
+    )
+    failures += result.returncode != 0
+    print("\nDemo", "finished." if not failures else f"had {failures} failure(s).")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
