@@ -103,7 +103,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=NEWEST_AVAILABLE)
 def types(session: nox.Session) -> None:
     """mypy --strict over every package's src/."""
-    _install_packages(session, list(PACKAGES), "mypy")
+    _install_packages(session, list(PACKAGES), "mypy", "pytest")
     modules: list[str] = []
     for name in PACKAGES:
         modules += ["-p", name.replace("-", "_")]
