@@ -363,13 +363,18 @@ class EventLoop(  # type: ignore[misc]
             if self._debug:
                 self._run_ready_debug(ntodo)
             else:
-                while ntodo:
-                    ntodo -= 1
+                for _ in range(ntodo):
                     handle = popleft()
                     if handle._cancelled:
                         continue
                     try:
-                        handle._context.run(handle._callback, *handle._args)
+                        # Task steps and transport callbacks take no
+                        # arguments; sparing them the *args call is a third
+                        # of the cost of running a handle.
+                        if handle._args:
+                            handle._context.run(handle._callback, *handle._args)
+                        else:
+                            handle._context.run(handle._callback)
                     except (SystemExit, KeyboardInterrupt):
                         raise
                     except BaseException as exc:
