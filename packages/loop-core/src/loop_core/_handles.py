@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Handle", "TimerHandle"]
 
+# Compact the loop's timer heap when more than this many entries are
+# cancelled *and* they are more than half of it: memory stays bounded and
+# the work is amortised over the cancellations.
+_MIN_CANCELLED_TO_COMPACT = 100
+
 
 class Handle(asyncio.Handle):
     """A callback scheduled with call_soon(); ``cancel()`` stops it running."""
@@ -159,7 +164,10 @@ class TimerHandle(Handle, asyncio.TimerHandle):
             self._cancelled = True
             loop = self._loop
             if self._scheduled:
-                loop._timer_handle_cancelled(self)
+                # loop._timer_handle_cancelled(self), inlined.
+                count = loop._timer_cancelled_count = loop._timer_cancelled_count + 1
+                if count > _MIN_CANCELLED_TO_COMPACT and count * 2 > len(loop._timers):
+                    loop._compact_timers()
             if loop._debug:
                 self._repr = repr(self)
             self._callback = None  # type: ignore[assignment]

@@ -45,9 +45,6 @@ _Ts = TypeVarTuple("_Ts")
 
 # asyncio caps select() timeouts at one day; so do we.
 _MAX_TIMEOUT = 24 * 3600
-# Compact the timer heap when more than this many entries are cancelled
-# *and* they are more than half of it: memory stays bounded, work amortised.
-_MIN_CANCELLED_TO_COMPACT = 100
 
 
 def _env_debug() -> bool:
@@ -222,10 +219,9 @@ class EventLoop(  # type: ignore[misc]
         return timer
 
     def _timer_handle_cancelled(self, handle: TimerHandle) -> None:
-        """A scheduled timer was cancelled: count it, compact if worth it."""
-        count = self._timer_cancelled_count = self._timer_cancelled_count + 1
-        if count > _MIN_CANCELLED_TO_COMPACT and count * 2 > len(self._timers):
-            self._compact_timers()
+        """asyncio's hook for a cancelled timer. Our TimerHandle.cancel() does
+        the bookkeeping itself; asyncio's own TimerHandles are never in our
+        heap, so there is nothing to do for them."""
 
     def _compact_timers(self) -> None:
         kept = []
