@@ -103,6 +103,11 @@ class DebugMixin:
 
 
 def _describe(handle: Handle) -> str:
-    if handle._callback is None:
+    """A task's step is named by the task: that is what a reader can find."""
+    callback = handle._callback
+    if callback is None:
         return repr(handle)
-    return f"<Handle {describe_callback(handle._callback, handle._args)}>"
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        return repr(owner)
+    return f"<Handle {describe_callback(callback, handle._args)}>"

@@ -67,7 +67,17 @@ class ErrorsMixin:
                 logger.error("Exception in default exception handler", exc_info=True)
             return
         try:
-            handler(self, context)
+            # Run the handler in the context of what failed (gh-96704), so
+            # context variables set there (request ids, ...) are visible.
+            source = context.get("task") or context.get("future")
+            if source is None:
+                source = context.get("handle")
+            get_context = getattr(source, "get_context", None)
+            ctx = get_context() if get_context is not None else None
+            if ctx is not None and hasattr(ctx, "run"):
+                ctx.run(handler, self, context)
+            else:
+                handler(self, context)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:

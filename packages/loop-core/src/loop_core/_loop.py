@@ -13,6 +13,7 @@ them and owns the scheduling core.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 import threading
@@ -90,7 +91,8 @@ class EventLoop(  # type: ignore[misc]
         self._debug = _env_debug()
         self.slow_callback_duration = 0.1
         self._ready: deque[Handle] = deque()
-        self._timers: list[tuple[float, TimerHandle]] = []
+        self._timers: list[tuple[float, int, TimerHandle]] = []
+        self._timer_seq = itertools.count().__next__
         self._timer_cancelled_count = 0
         self._clock_resolution = time.get_clock_info("monotonic").resolution
         self._polling = False
@@ -212,9 +214,10 @@ class EventLoop(  # type: ignore[misc]
             timer._repr = None
             timer._source_traceback = None
             timer._when = when
-        # Equal times compare the handles (TimerHandle.__lt__), which is rare
-        # enough that a tie-breaking counter would cost more than it saves.
-        heappush(self._timers, (when, timer))
+        # The counter breaks ties: tuple comparison would otherwise fall
+        # through to TimerHandle.__eq__, which compares the user's args. It
+        # also keeps timers due at the same time in the order they were made.
+        heappush(self._timers, (when, self._timer_seq(), timer))
         timer._scheduled = True
         return timer
 
@@ -226,7 +229,7 @@ class EventLoop(  # type: ignore[misc]
     def _compact_timers(self) -> None:
         kept = []
         for entry in self._timers:
-            timer = entry[1]
+            timer = entry[2]
             if timer._cancelled:
                 timer._scheduled = False
             else:
@@ -349,7 +352,7 @@ class EventLoop(  # type: ignore[misc]
             if timers:
                 end = monotonic() + resolution
                 while timers and timers[0][0] <= end:
-                    timer = heappop(timers)[1]
+                    timer = heappop(timers)[2]
                     timer._scheduled = False
                     if timer._cancelled:
                         self._timer_cancelled_count -= 1
@@ -389,7 +392,7 @@ class EventLoop(  # type: ignore[misc]
         self._closed = True
         self._ready.clear()
         for entry in self._timers:
-            entry[1]._scheduled = False
+            entry[2]._scheduled = False
         self._timers.clear()
         self._timer_cancelled_count = 0
         self._close_executor()

@@ -17,6 +17,8 @@ import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._handles import Handle
+
 __all__ = ["SockOpsMixin"]
 
 _SENDFILE_FALLBACK_CHUNK = 256 * 1024
@@ -39,21 +41,31 @@ def _check_sock(sock: socket.socket) -> None:
 
 
 class SockOpsMixin:
+    _readers: dict[int, Handle]
+    _writers: dict[int, Handle]
+
+    # A wait removes only its own reader/writer: when a cancelled sock_recv()
+    # unwinds after a newer one took over the fd, the newer one keeps it.
+
     async def _readable(self, fd: int) -> None:
         fut = self.create_future()
         self.add_reader(fd, _wake, fut)
+        mine = self._readers[fd]
         try:
             await fut
         finally:
-            self.remove_reader(fd)
+            if self._readers.get(fd) is mine:
+                self.remove_reader(fd)
 
     async def _writable(self, fd: int) -> None:
         fut = self.create_future()
         self.add_writer(fd, _wake, fut)
+        mine = self._writers[fd]
         try:
             await fut
         finally:
-            self.remove_writer(fd)
+            if self._writers.get(fd) is mine:
+                self.remove_writer(fd)
 
     async def sock_recv(self, sock: socket.socket, nbytes: int) -> bytes:
         _check_sock(sock)

@@ -1,0 +1,180 @@
+"""add_reader / remove_reader / add_writer / remove_writer."""
+
+import asyncio
+import socket
+
+import pytest
+
+
+@pytest.fixture
+def pair(loop_factory):
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    b.setblocking(False)
+    yield a, b
+    a.close()
+    b.close()
+
+
+@pytest.fixture
+def pair2(loop_factory):
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    b.setblocking(False)
+    yield a, b
+    a.close()
+    b.close()
+
+
+class FilenoOnly:
+    """A file-like object: only fileno(), as add_reader() accepts."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def fileno(self):
+        return self._sock.fileno()
+
+
+def wait_for(loop, fut):
+    return loop.run_until_complete(asyncio.wait_for(fut, 10))
+
+
+def settle(loop, sync_pair):
+    """Run until one more readiness event has been dispatched.
+
+    Every fd ready at that poll has had its callback run by the time this
+    returns, so a reader that still existed would have been called.
+    """
+    c, d = sync_pair
+    fut = loop.create_future()
+    loop.add_reader(c, lambda: fut.done() or fut.set_result(None))
+    d.send(b"s")
+    try:
+        wait_for(loop, fut)
+    finally:
+        loop.remove_reader(c)
+        c.recv(16)
+
+
+@pytest.mark.parametrize("wrap", [lambda s: s, lambda s: s.fileno(), FilenoOnly])
+def test_reader_gets_args(loop, pair, wrap):
+    a, b = pair
+    fut = loop.create_future()
+    loop.add_reader(wrap(a), lambda x, y: fut.set_result((x, y, a.recv(10))), 1, "two")
+    b.send(b"ping")
+    assert wait_for(loop, fut) == (1, "two", b"ping")
+    assert loop.remove_reader(wrap(a)) is True
+    assert loop.remove_reader(wrap(a)) is False
+
+
+@pytest.mark.parametrize("wrap", [lambda s: s, lambda s: s.fileno(), FilenoOnly])
+def test_writer_gets_args(loop, pair, wrap):
+    a, _ = pair
+    fut = loop.create_future()
+    loop.add_writer(wrap(a), lambda *args: fut.done() or fut.set_result(args), "w", 3)
+    assert wait_for(loop, fut) == ("w", 3)
+    assert loop.remove_writer(wrap(a)) is True
+    assert loop.remove_writer(wrap(a)) is False
+
+
+def test_remove_never_added(loop, pair):
+    a, _ = pair
+    assert loop.remove_reader(a) is False
+    assert loop.remove_writer(a) is False
+
+
+def test_replacing_reader(loop, pair):
+    a, b = pair
+    calls = []
+    fut = loop.create_future()
+    loop.add_reader(a, calls.append, "first")
+
+    def second():
+        calls.append("second")
+        a.recv(10)
+        fut.set_result(None)
+
+    loop.add_reader(a, second)
+    b.send(b"x")
+    wait_for(loop, fut)
+    assert calls == ["second"]
+    assert loop.remove_reader(a) is True
+
+
+def test_no_callback_after_remove(loop, pair, pair2):
+    a, b = pair
+    calls = []
+    loop.add_reader(a, calls.append, "read")
+    assert loop.remove_reader(a) is True
+    b.send(b"data")
+    settle(loop, pair2)
+    assert calls == []
+
+
+def test_reader_and_writer_independent(loop, pair, pair2):
+    a, b = pair
+    calls = []
+    loop.add_reader(a, calls.append, "r")
+    loop.add_writer(a, calls.append, "w")
+    assert loop.remove_writer(a) is True
+    # The reader is still there and is the only one called.
+    b.send(b"x")
+    settle(loop, pair2)
+    assert calls and set(calls) == {"r"}
+    assert loop.remove_reader(a) is True
+    calls.clear()
+    loop.add_writer(a, calls.append, "w")
+    settle(loop, pair2)
+    assert calls and set(calls) == {"w"}
+    assert loop.remove_writer(a) is True
+    assert loop.remove_reader(a) is False
+
+
+class BadFileno:
+    def __init__(self, result):
+        self.result = result
+
+    def fileno(self):
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+BAD_FDS = [-1, BadFileno(-5), BadFileno("x"), BadFileno(ValueError("closed")), object()]
+
+
+def test_bad_fd_valueerror(loop):
+    for bad in BAD_FDS:
+        for method in (loop.add_reader, loop.add_writer):
+            with pytest.raises(ValueError):
+                method(bad, print)
+    for method in (loop.remove_reader, loop.remove_writer):
+        with pytest.raises(ValueError):
+            method(object())
+
+
+def test_closed_loop(loop, pair):
+    a, _ = pair
+    loop.close()
+    with pytest.raises(RuntimeError):
+        loop.add_reader(a, print)
+    with pytest.raises(RuntimeError):
+        loop.add_writer(a, print)
+    assert loop.remove_reader(a) is False
+    assert loop.remove_writer(a) is False
+
+
+def test_close_drops_readers(loop_factory, pair):
+    loop = loop_factory()
+    a, _ = pair
+    loop.add_reader(a, print)
+    loop.add_writer(a, print)
+    loop.close()
+    # The fd is usable by a fresh loop.
+    loop2 = loop_factory()
+    fut = loop2.create_future()
+    loop2.add_writer(a, lambda: fut.done() or fut.set_result(True))
+    assert wait_for(loop2, fut) is True
+    assert loop2.remove_writer(a) is True
+    loop2.close()

@@ -1,0 +1,194 @@
+"""add_signal_handler / remove_signal_handler (the main thread only)."""
+
+import asyncio
+import os
+import signal
+import socket
+import threading
+
+import pytest
+
+SIGUSR1, SIGUSR2 = signal.SIGUSR1, signal.SIGUSR2
+
+
+def current_wakeup_fd():
+    fd = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(fd)
+    return fd
+
+
+@pytest.fixture(autouse=True)
+def restore_signals():
+    before = {s: signal.getsignal(s) for s in (SIGUSR1, SIGUSR2)}
+    yield
+    for s, handler in before.items():
+        signal.signal(s, handler)
+
+
+def test_handler_runs_in_loop_thread_with_args(loop):
+    fut = loop.create_future()
+
+    def handler(*args):
+        fut.set_result((threading.get_ident(), args))
+
+    loop.add_signal_handler(SIGUSR1, handler, "a", 2)
+    # Sent from another thread while the loop sleeps with nothing to do.
+    loop.call_soon(threading.Thread(target=os.kill, args=(os.getpid(), SIGUSR1)).start)
+    watchdog = loop.call_later(20, loop.stop)
+    assert loop.run_until_complete(fut) == (threading.get_ident(), ("a", 2))
+    watchdog.cancel()
+    assert loop.remove_signal_handler(SIGUSR1) is True
+
+
+# A busy server has sockets to poll. With none, a busy loop of ours never
+# releases the GIL, so the sending thread only runs once per switch interval
+# (5 ms): fewer signals keep that variant quick.
+@pytest.mark.parametrize(("count", "idle_socket"), [(1000, True), (40, False)])
+def test_many_signals_while_busy(loop, count, idle_socket):
+    ack = threading.Event()
+    seen = []
+    done = loop.create_future()
+    main_ident = threading.get_ident()
+
+    def handler(sig):
+        seen.append((sig, threading.get_ident()))
+        ack.set()
+        if len(seen) == count:
+            done.set_result(None)
+
+    def sender():
+        for i in range(count):
+            ack.clear()
+            os.kill(os.getpid(), SIGUSR1 if i % 2 == 0 else SIGUSR2)
+            # The kernel merges pending signals of one kind: wait for the
+            # handler before sending the next.
+            if not ack.wait(10):
+                return
+
+    async def busy():
+        while not done.done():
+            await asyncio.sleep(0)
+
+    loop.add_signal_handler(SIGUSR1, handler, SIGUSR1)
+    loop.add_signal_handler(SIGUSR2, handler, SIGUSR2)
+    thread = threading.Thread(target=sender)
+    loop.call_soon(thread.start)
+    quiet = socket.socketpair()
+    if idle_socket:
+        loop.add_reader(quiet[0], print)
+    try:
+        loop.run_until_complete(asyncio.wait_for(asyncio.gather(done, busy()), 30))
+    finally:
+        thread.join(10)
+        loop.remove_reader(quiet[0])
+        quiet[0].close()
+        quiet[1].close()
+    expected = [SIGUSR1 if i % 2 == 0 else SIGUSR2 for i in range(count)]
+    assert [s for s, _ in seen] == expected
+    assert {t for _, t in seen} == {main_ident}
+
+
+def test_remove_returns_bool_and_restores_default(loop):
+    assert loop.remove_signal_handler(SIGUSR1) is False
+    loop.add_signal_handler(SIGUSR1, print)
+    assert signal.getsignal(SIGUSR1) not in (signal.SIG_DFL, signal.SIG_IGN)
+    assert loop.remove_signal_handler(SIGUSR1) is True
+    assert signal.getsignal(SIGUSR1) == signal.SIG_DFL
+    assert loop.remove_signal_handler(SIGUSR1) is False
+
+
+def test_replacing_handler(loop):
+    calls = []
+    fut = loop.create_future()
+    loop.add_signal_handler(SIGUSR1, calls.append, "old")
+    loop.add_signal_handler(SIGUSR1, lambda: fut.set_result(calls.append("new")))
+    loop.call_soon(signal.raise_signal, SIGUSR1)
+    loop.run_until_complete(asyncio.wait_for(fut, 10))
+    assert calls == ["new"]
+
+
+@pytest.mark.parametrize("method", ["add_signal_handler", "remove_signal_handler"])
+def test_bad_signals(loop, method):
+    args = (print,) if method == "add_signal_handler" else ()
+    call = getattr(loop, method)
+    with pytest.raises(ValueError):
+        call(0, *args)
+    with pytest.raises(ValueError):
+        call(10_000, *args)
+    with pytest.raises(TypeError):
+        call("SIGUSR1", *args)
+    with pytest.raises(TypeError):
+        call(1.0, *args)
+
+
+def test_uncatchable_signal(loop):
+    before = current_wakeup_fd()
+    with pytest.raises(RuntimeError):
+        loop.add_signal_handler(signal.SIGKILL, print)
+    assert loop.remove_signal_handler(signal.SIGKILL) is False
+    # A failed first registration leaves the wake-up fd alone.
+    assert current_wakeup_fd() == before
+
+
+def test_coroutine_callback_refused(loop):
+    async def coro():
+        pass
+
+    with pytest.raises(TypeError):
+        loop.add_signal_handler(SIGUSR1, coro)
+    c = coro()
+    with pytest.raises(TypeError):
+        loop.add_signal_handler(SIGUSR1, c)
+    c.close()
+    assert loop.remove_signal_handler(SIGUSR1) is False
+
+
+def test_closed_loop_refuses(loop):
+    loop.close()
+    with pytest.raises(RuntimeError):
+        loop.add_signal_handler(SIGUSR1, print)
+
+
+def test_non_main_thread_refused(loop):
+    errors = []
+
+    def other():
+        try:
+            loop.add_signal_handler(SIGUSR1, print)
+        except BaseException as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
+    assert signal.getsignal(SIGUSR1) == signal.SIG_DFL
+
+
+def test_close_restores_wakeup_fd(loop):
+    before = current_wakeup_fd()
+    assert before == -1  # nobody in the test process sets one
+    loop.add_signal_handler(SIGUSR1, print)
+    loop.add_signal_handler(SIGUSR2, print)
+    assert current_wakeup_fd() != before
+    loop.close()
+    assert current_wakeup_fd() == before
+    assert signal.getsignal(SIGUSR1) == signal.SIG_DFL
+    assert signal.getsignal(SIGUSR2) == signal.SIG_DFL
+
+
+@pytest.mark.ours_only
+def test_close_restores_previous_wakeup_fd(loop):
+    # asyncio resets the wake-up fd to -1; ours puts back the one before.
+    r, w = socket.socketpair()
+    w.setblocking(False)
+    old = signal.set_wakeup_fd(w.fileno())
+    try:
+        loop.add_signal_handler(SIGUSR1, print)
+        assert current_wakeup_fd() != w.fileno()
+        loop.close()
+        assert current_wakeup_fd() == w.fileno()
+    finally:
+        signal.set_wakeup_fd(old)
+        r.close()
+        w.close()

@@ -1,0 +1,68 @@
+"""The timer heap: cancelled timers do not pile up; ties at one time."""
+
+import asyncio
+import gc
+
+import pytest
+
+BATCHES = 100
+PER_BATCH = 10_000  # 1,000,000 timers in all
+
+
+def noop():
+    pass
+
+
+def live_timer_handles(loop):
+    cls = type(loop.call_later(3600, noop))
+    return sum(1 for o in gc.get_objects() if type(o) is cls and o._loop is loop)
+
+
+def test_million_cancelled_timers_are_released(loop):
+    fired = []
+    for i in range(BATCHES):
+        batch = [loop.call_later(3600, noop) for _ in range(PER_BATCH)]
+        loop.call_later(0, fired.append, i)  # one that runs, among them
+        for handle in batch:
+            handle.cancel()
+        del batch
+        loop.run_until_complete(asyncio.sleep(0))
+    assert fired == list(range(BATCHES))
+    # What is left of a million cancelled handles: a few, not a heap full.
+    assert live_timer_handles(loop) < 1000
+
+
+@pytest.mark.ours_only
+def test_cancelled_timers_compacted_without_running(loop):
+    # asyncio drops cancelled timers in its next iteration; ours as soon as
+    # they are most of the heap, so a loop that never iterates stays small.
+    keep = [loop.call_later(3600, noop) for _ in range(10)]
+    for _ in range(BATCHES):
+        batch = [loop.call_later(3600, noop) for _ in range(PER_BATCH)]
+        for handle in batch:
+            handle.cancel()
+        del batch
+    assert len(loop._timers) < 2 * PER_BATCH
+    assert live_timer_handles(loop) < 2 * PER_BATCH
+    assert not any(h.cancelled() for h in keep)
+    for h in keep:
+        h.cancel()
+
+
+class NoEquality:
+    """An argument that cannot be compared (like a numpy array)."""
+
+    def __eq__(self, other):
+        raise TypeError("no == for this type")
+
+    __hash__ = object.__hash__
+
+
+def test_timers_at_same_time_never_compare_args(loop):
+    calls = []
+    when = loop.time() + 0.001
+    for _ in range(3):
+        loop.call_at(when, calls.append, NoEquality())
+    loop.call_at(when + 0.001, loop.stop)
+    loop.run_forever()
+    assert len(calls) == 3
