@@ -127,7 +127,9 @@ def test_shutdown_with_timeout_completes(loop):
 
 
 def test_shutdown_timeout_expires_with_warning(loop):
-    needs_timeout_param(loop)
+    if sys.version_info < (3, 13) and not isinstance(loop, loop_core.EventLoop):
+        # 3.12.1's version awaits the pool without a limit, then joins.
+        pytest.skip("asyncio honours the timeout from 3.13")
     release = threading.Event()
     before = set(threading.enumerate())
     job = loop.run_in_executor(None, release.wait, 30)

@@ -395,6 +395,23 @@ def test_protocol_error_reported(loop, pair, loop_errors):
     assert "data_received" in context["message"]
 
 
+def test_pause_writing_error_reported(loop, pair, loop_errors):
+    a, b = pair
+    tr, proto = make(loop, a)
+
+    def broken():
+        raise ZeroDivisionError
+
+    proto.pause_writing = broken
+    tr.write(b"x" * BIG)  # passes the high-water mark
+    (context,) = loop_errors
+    loop_errors.clear()
+    assert isinstance(context["exception"], ZeroDivisionError)
+    assert "pause_writing" in context["message"]
+    tr.abort()
+    assert run(loop, proto.lost) is None
+
+
 def test_unclosed_transport_warns(loop, pair):
     a, b = pair
     tr, proto = make(loop, a, cls=FdTransport)

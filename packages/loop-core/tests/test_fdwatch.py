@@ -178,3 +178,70 @@ def test_close_drops_readers(loop_factory, pair):
     assert wait_for(loop2, fut) is True
     assert loop2.remove_writer(a) is True
     loop2.close()
+
+
+def test_regular_file_refused_and_not_recorded(loop, tmp_path):
+    path = tmp_path / "plain"
+    path.write_bytes(b"data")
+    with open(path, "rb") as f:
+        # epoll cannot watch regular files; asyncio's loop says so too.
+        with pytest.raises(OSError):
+            loop.add_reader(f, print)
+        assert loop.remove_reader(f) is False
+
+
+def test_remove_after_fd_closed_then_reuse(loop, pair2):
+    a, b = socket.socketpair()
+    fd = a.fileno()
+    loop.add_reader(fd, print)
+    a.close()
+    b.close()
+    # Removing by number after the close still works...
+    assert loop.remove_reader(fd) is True
+    # ...and a new socket that reuses the number can be watched.
+    c, d = socket.socketpair()
+    with c, d:
+        fut = loop.create_future()
+        loop.add_reader(c, lambda: fut.done() or fut.set_result(c.recv(10)))
+        d.send(b"reused")
+        assert wait_for(loop, fut) == b"reused"
+        assert loop.remove_reader(c) is True
+
+
+@pytest.mark.ours_only
+def test_selectors_poller(loop_factory, pair):
+    # The portable fallback, exercised on Linux too.
+    import threading
+
+    import loop_core
+
+    loop = loop_core.EventLoop(poller="selectors")
+    a, b = pair
+    try:
+        payload = b"z" * (1024 * 1024)
+
+        async def main():
+            got = loop.create_future()
+            loop.add_reader(a, lambda: got.done() or got.set_result(a.recv(5)))
+            b.send(b"hello")
+            assert await got == b"hello"
+            assert loop.remove_reader(a) is True
+
+            async def read_all():
+                data = b""
+                while len(data) < len(payload):
+                    data += await loop.sock_recv(b, len(payload))
+                return data
+
+            reader = asyncio.ensure_future(read_all())
+            await loop.sock_sendall(a, payload)
+            assert await reader == payload
+            woken = loop.create_future()
+            threading.Thread(
+                target=loop.call_soon_threadsafe, args=(woken.set_result, "woken")
+            ).start()
+            return await woken
+
+        assert loop.run_until_complete(asyncio.wait_for(main(), 10)) == "woken"
+    finally:
+        loop.close()

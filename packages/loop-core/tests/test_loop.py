@@ -17,22 +17,28 @@ def test_stopped_before_future_completed(loop):
     assert loop.run_until_complete(fut) == 5
 
 
-def test_run_while_running(loop):
+# One nested attempt per test: after a refused nested run_forever(), 3.13.0's
+# own loop forgets that it is running (fixed in 3.13.1).
+@pytest.mark.parametrize("how", ["run_forever", "run_until_complete"])
+def test_run_while_running(loop, how):
     errors = []
+    fut = loop.create_future()
+    attempt = {
+        "run_forever": loop.run_forever,
+        "run_until_complete": lambda: loop.run_until_complete(fut),
+    }[how]
 
     def nested():
-        for attempt in (loop.run_forever, lambda: loop.run_until_complete(fut)):
-            try:
-                attempt()
-            except RuntimeError as exc:
-                errors.append(str(exc))
+        try:
+            attempt()
+        except RuntimeError as exc:
+            errors.append(str(exc))
         loop.stop()
 
-    fut = loop.create_future()
     loop.call_soon(nested)
     loop.run_forever()
-    assert len(errors) == 2
-    assert all("already running" in e for e in errors)
+    assert len(errors) == 1
+    assert "already running" in errors[0]
 
 
 def test_run_while_another_loop_runs(loop_factory):

@@ -19,7 +19,7 @@ def current_wakeup_fd():
 
 @pytest.fixture(autouse=True)
 def restore_signals():
-    before = {s: signal.getsignal(s) for s in (SIGUSR1, SIGUSR2)}
+    before = {s: signal.getsignal(s) for s in (SIGUSR1, SIGUSR2, signal.SIGINT)}
     yield
     for s, handler in before.items():
         signal.signal(s, handler)
@@ -192,3 +192,55 @@ def test_close_restores_previous_wakeup_fd(loop):
         signal.set_wakeup_fd(old)
         r.close()
         w.close()
+
+
+def test_sigint_default_restored(loop):
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    loop.add_signal_handler(signal.SIGINT, print)
+    assert loop.remove_signal_handler(signal.SIGINT) is True
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_signal_while_not_running_runs_on_next_run(loop):
+    calls = []
+    loop.add_signal_handler(SIGUSR1, calls.append, "late")
+    signal.raise_signal(SIGUSR1)  # the loop is not running
+    assert calls == []
+    loop.run_until_complete(asyncio.sleep(0))
+    assert calls == ["late"]
+
+
+def test_handler_error_reaches_exception_handler(loop, loop_errors):
+    called = loop.create_future()
+
+    def handler():
+        called.set_result(None)
+        raise ZeroDivisionError
+
+    loop.add_signal_handler(SIGUSR1, handler)
+    loop.call_soon(signal.raise_signal, SIGUSR1)
+    loop.run_until_complete(asyncio.wait_for(called, 10))
+    (context,) = loop_errors
+    loop_errors.clear()
+    assert isinstance(context["exception"], ZeroDivisionError)
+
+
+def test_two_loops_closed_out_of_order(loop_factory):
+    before = current_wakeup_fd()
+    first, second = loop_factory(), loop_factory()
+    first.add_signal_handler(SIGUSR1, print)
+    second.add_signal_handler(SIGUSR2, print)
+    first.close()
+    # New sockets take the fd numbers the first loop released.
+    pairs = [socket.socketpair() for _ in range(4)]
+    try:
+        for a, b in pairs:
+            a.setblocking(False)
+            b.setblocking(False)
+        second.close()
+        assert current_wakeup_fd() == before
+    finally:
+        signal.set_wakeup_fd(before)
+        for a, b in pairs:
+            a.close()
+            b.close()

@@ -173,6 +173,24 @@ def test_connect_ipv6(loop, socks):
     assert run(loop, main()) == client.getsockname()[:2]
 
 
+def test_unix_connect_and_accept(loop, socks, tmp_path):
+    path = str(tmp_path / "sock")
+    srv = socks(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    client = socks(socket.AF_UNIX, socket.SOCK_STREAM)
+
+    async def main():
+        (conn, _), _ = await asyncio.gather(
+            loop.sock_accept(srv), loop.sock_connect(client, path)
+        )
+        socks.track(conn)
+        await loop.sock_sendall(conn, b"unix")
+        return await recv_exactly(loop, client, 4)
+
+    assert run(loop, main()) == b"unix"
+
+
 def test_connect_refused(loop, socks):
     # Bound but not listening: the port answers with a reset, and nobody
     # else can take it while the test runs.

@@ -66,3 +66,14 @@ def test_timers_at_same_time_never_compare_args(loop):
     loop.call_at(when + 0.001, loop.stop)
     loop.run_forever()
     assert len(calls) == 3
+
+
+def test_timer_cancelled_by_one_due_at_the_same_time(loop):
+    calls = []
+    when = loop.time() + 0.001
+    loop.call_at(when, lambda: (calls.append("a"), b.cancel()))
+    b = loop.call_at(when, calls.append, "b")
+    loop.call_at(when + 0.001, loop.stop)
+    loop.run_forever()
+    assert calls == ["a"]
+    assert b.cancelled()

@@ -76,8 +76,10 @@ class ExecutorMixin:
                 executor.shutdown(wait=True)
             except Exception as exc:
                 error = exc
-            if not self.is_closed():
+            try:
                 self.call_soon_threadsafe(_resolve, done, error)
+            except RuntimeError:
+                pass  # the loop was closed meanwhile: nobody is waiting
 
         thread = threading.Thread(target=shut_down, name="loop_core-executor-shutdown")
         thread.start()

@@ -46,6 +46,11 @@ _Ts = TypeVarTuple("_Ts")
 
 # asyncio caps select() timeouts at one day; so do we.
 _MAX_TIMEOUT = 24 * 3600
+# With work queued and no fd to watch, poll (and so release the GIL) only
+# every this many iterations: threads waiting for the GIL still get it
+# promptly, and a busy loop spends a fraction of a syscall per iteration.
+_POLL_EVERY = 16
+_NO_EVENTS: list[tuple[int, int]] = []
 
 
 def _env_debug() -> bool:
@@ -321,11 +326,18 @@ class EventLoop(  # type: ignore[misc]
         writers = self._writers
         monotonic = time.monotonic
         resolution = self._clock_resolution
+        skipped = 0
         while True:
             if ready or self._stopping:
-                # Only the wake-up pipe watched: nothing to hear, skip the
-                # syscall. Threads append to the queue directly.
-                events = poller.poll(0) if len(masks) > 1 else ()
+                # Only the wake-up pipe watched: nothing to hear (threads
+                # append to the queue directly), so most iterations skip
+                # the syscall; see _POLL_EVERY.
+                if len(masks) > 1 or skipped >= _POLL_EVERY:
+                    events = poller.poll(0)
+                    skipped = 0
+                else:
+                    events = _NO_EVENTS
+                    skipped += 1
             else:
                 self._polling = True
                 if ready:  # a thread queued work before we raised the flag

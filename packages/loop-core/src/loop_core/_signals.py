@@ -9,8 +9,12 @@ Facts about signals that shape this module:
   resume after the handler. ``signal.set_wakeup_fd`` makes the C-level
   handler write a byte to our wake-up pipe, which ends the wait.
 - set_wakeup_fd only works in the main thread, hence add_signal_handler's
-  RuntimeError elsewhere. The previous wake-up fd is put back when the last
-  handler goes, so a loop never leaves the process pointing at a closed fd.
+  RuntimeError elsewhere. The wake-up fd is one per process, so loops that
+  install theirs form a chain: each remembers the fd it replaced, and the
+  last handler's removal puts that fd back. A loop leaving out of order
+  (not the current one) hands its predecessor to the loop that replaced it,
+  so nobody ever restores a pipe that was closed and whose number may now
+  belong to somebody's socket.
 """
 
 from __future__ import annotations
@@ -29,6 +33,29 @@ if TYPE_CHECKING:
 
 __all__ = ["SignalsMixin"]
 
+# Our wake-up pipe's write fd -> the wake-up fd it replaced (process-wide,
+# like the wake-up fd itself; only the main thread touches it).
+_replaced: dict[int, int] = {}
+
+
+def _install_wakeup_fd(fd: int) -> None:
+    previous = signal.set_wakeup_fd(fd, warn_on_full_buffer=False)
+    if fd not in _replaced and previous != fd:
+        _replaced[fd] = previous
+
+
+def _remove_wakeup_fd(fd: int) -> None:
+    if fd not in _replaced:
+        return
+    previous = _replaced.pop(fd)
+    current = signal.set_wakeup_fd(previous)
+    if current != fd:
+        # Another loop installed itself after us and is still current.
+        signal.set_wakeup_fd(current)
+        for later, replaced in _replaced.items():
+            if replaced == fd:
+                _replaced[later] = previous
+
 
 def _check_signal(sig: object) -> int:
     if not isinstance(sig, int):
@@ -40,13 +67,11 @@ def _check_signal(sig: object) -> int:
 
 class SignalsMixin:
     _signal_handlers: dict[int, Handle]
-    _previous_wakeup_fd: int | None
     _ready: deque[Handle]
     _self_pipe: SelfPipe
 
     def _init_signals(self) -> None:
         self._signal_handlers = {}
-        self._previous_wakeup_fd = None
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         handle = self._signal_handlers.get(signum)
@@ -60,13 +85,9 @@ class SignalsMixin:
         sig = _check_signal(sig)
         self._check_closed()
         try:
-            previous = signal.set_wakeup_fd(
-                self._self_pipe.write_fd, warn_on_full_buffer=False
-            )
+            _install_wakeup_fd(self._self_pipe.write_fd)
         except (ValueError, OSError) as exc:
             raise RuntimeError(str(exc))
-        if self._previous_wakeup_fd is None:
-            self._previous_wakeup_fd = previous
         old = self._signal_handlers.get(sig)
         self._signal_handlers[sig] = Handle(callback, args, self, None)  # type: ignore[arg-type]
         try:
@@ -103,12 +124,10 @@ class SignalsMixin:
         return True
 
     def _restore_wakeup_fd(self) -> None:
-        previous = self._previous_wakeup_fd
-        self._previous_wakeup_fd = None
         try:
-            signal.set_wakeup_fd(-1 if previous is None else previous)
+            _remove_wakeup_fd(self._self_pipe.write_fd)
         except (ValueError, OSError) as exc:
-            logger.info("set_wakeup_fd(-1) failed: %s", exc)
+            logger.info("could not restore the signal wake-up fd: %s", exc)
 
     def _close_signals(self) -> None:
         for sig in list(self._signal_handlers):
