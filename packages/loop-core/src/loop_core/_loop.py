@@ -281,6 +281,7 @@ class EventLoop(  # type: ignore[misc]
             self._run()
         finally:
             self._stopping = False
+            self._polling = False  # in case poll() was interrupted
             self._thread_id = None
             asyncio.events._set_running_loop(None)
             self._set_coroutine_origin_tracking(False)
@@ -422,22 +423,6 @@ class EventLoop(  # type: ignore[misc]
             _warn(f"unclosed event loop {self!r}", ResourceWarning, source=self)
             if not self.is_running():
                 self.close()
-
-    # -- extension methods -------------------------------------------------
-
-    def extension(self, name: str) -> Callable[..., Any]:
-        """A method that an installed plugin adds under ``name``, bound to
-        this loop (see ``loop_core.extensions``)."""
-        from . import extensions
-
-        provider = extensions.resolve(name)
-
-        def bound(*args: Any, **kwargs: Any) -> Any:
-            return provider(self, *args, **kwargs)
-
-        bound.__name__ = name
-        bound.__doc__ = provider.__doc__
-        return bound
 
 
 def new_event_loop() -> EventLoop:

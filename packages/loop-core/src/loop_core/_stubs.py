@@ -43,8 +43,22 @@ class ExtensionMethods:
     connect_read_pipe = make_stub("connect_read_pipe")
     connect_write_pipe = make_stub("connect_write_pipe")
 
+    def extension(self, name: str) -> Callable[..., Any]:
+        """A method an installed plugin adds under ``name`` (one asyncio does
+        not have), bound to this loop."""
+        provider = extensions.resolve(name)
+
+        def bound(*args: Any, **kwargs: Any) -> Any:
+            return provider(self, *args, **kwargs)
+
+        bound.__name__ = name
+        bound.__doc__ = provider.__doc__
+        return bound
+
 
 assert set(extensions.STUB_METHODS) == {
-    name for name in vars(ExtensionMethods) if not name.startswith("_")
+    name
+    for name in vars(ExtensionMethods)
+    if not name.startswith("_") and name != "extension"
 }
 extensions._targets.append(ExtensionMethods)
