@@ -1,0 +1,103 @@
+"""What makes CPython's test_asyncio run on a loop it was not written for.
+
+``install(make)`` applies these patches, in the worker process only. None
+changes what a test asserts; each replaces a way the tests reach asyncio's
+own loop (or its private attributes) with the loop under test.
+
+1. asyncio's default policy class gets ``make`` as ``_loop_factory``, so
+   ``asyncio.new_event_loop()``, ``asyncio.run()``, ``asyncio.Runner`` and
+   ``unittest.IsolatedAsyncioTestCase`` make the loop under test, also after
+   a test resets the policy with ``set_event_loop_policy(None)``.
+2. ``test_utils.TestCase.new_test_loop()`` (a ``base_events`` loop with a
+   fake clock) returns the loop under test when the test passes no time
+   generator; a test that drives the fake clock with one is skipped as not
+   applicable.
+3. ``test_utils.TestCase.close_loop()`` reads ``loop._default_executor``, a
+   ``BaseEventLoop`` private; for any other loop it shuts the default
+   executor down through the public API instead.
+4. Tests observe the loop's error reports with
+   ``mock.patch('asyncio.base_events.logger')``, a module global only
+   ``BaseEventLoop`` logs through. A handler on the ``asyncio`` logger hands
+   each record to that mock while it is patched, so a loop that logs to the
+   ``asyncio`` logger, as asyncio's does, is observed the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import unittest
+from collections.abc import Callable
+from typing import Any
+
+from .loops import Factory
+
+# Skip reasons with this prefix are "not applicable" rather than "skipped".
+NOT_APPLICABLE = "n/a: "
+
+
+def install(make: Factory) -> None:
+    _patch_policy(make)
+    _patch_test_utils(make)
+    _bridge_logger()
+
+
+def _patch_policy(make: Factory) -> None:
+    policy_class: Any = asyncio.DefaultEventLoopPolicy
+    policy_class._loop_factory = staticmethod(make)
+    asyncio.set_event_loop_policy(None)
+
+
+def _patch_test_utils(make: Factory) -> None:
+    from asyncio import base_events
+
+    test_utils = importlib.import_module("test.test_asyncio.utils")
+    case: Any = test_utils.TestCase
+    original_close = case.close_loop
+
+    def new_test_loop(
+        self: Any, gen: Callable[[], Any] | None = None
+    ) -> asyncio.AbstractEventLoop:
+        if gen is not None:
+            raise unittest.SkipTest(
+                NOT_APPLICABLE + "drives test_utils.TestLoop's fake clock"
+            )
+        loop = make()
+        self.set_event_loop(loop)
+        return loop
+
+    def close_loop(loop: asyncio.AbstractEventLoop) -> None:
+        if isinstance(loop, base_events.BaseEventLoop):
+            original_close(loop)
+            return
+        # asyncio shuts the executor down only if the loop made one, which
+        # the public API cannot tell: always do it, unless the test replaced
+        # the loop's call_soon (test_tasks' test_error_in_call_soon does).
+        replaced = "call_soon" in getattr(loop, "__dict__", {})
+        if not loop.is_closed() and not replaced:
+            loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+
+    case.new_test_loop = new_test_loop
+    case.close_loop = staticmethod(close_loop)
+
+
+class _ToPatchedLogger(logging.Handler):
+    """Hand ``asyncio`` records to ``asyncio.base_events.logger`` when mocked."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from asyncio import base_events
+
+        target = getattr(base_events, "logger")
+        if isinstance(target, logging.Logger):
+            # not patched: behave as if this handler were not there
+            if record.levelno >= logging.lastResort.level:  # type: ignore[union-attr]
+                logging.lastResort.handle(record)  # type: ignore[union-attr]
+            return
+        method = getattr(target, record.levelname.lower())
+        method(record.getMessage(), exc_info=record.exc_info)
+
+
+def _bridge_logger() -> None:
+    logging.getLogger("asyncio").addHandler(_ToPatchedLogger())

@@ -1,0 +1,117 @@
+"""Turn one catalog entry into a ``unittest`` suite of the tests to run.
+
+The CPython module is imported from the running interpreter's ``test``
+package; its test classes are loaded as unittest would, dropped variants are
+removed, and each port is built as a new class of that module so its test
+ids read ``test_events.LoopEventLoopTests.test_...``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import unittest
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+from .loops import Factory
+from .suites import HOOKS, Port, Suite
+
+PACKAGE = "test.test_asyncio"
+
+
+def short_id(test_id: str) -> str:
+    """``test.test_asyncio.test_x.C.t`` -> ``test_x.C.t``."""
+    return test_id.removeprefix(PACKAGE + ".")
+
+
+def import_module(suite: Suite) -> ModuleType:
+    """Import the CPython module; may raise ``unittest.SkipTest``."""
+    return importlib.import_module(f"{PACKAGE}.{suite.module}")
+
+
+def dropped(suite: Suite, module: ModuleType) -> dict[str, str]:
+    """The dropped variants this version of the module actually has."""
+    return {name: why for name, why in suite.drop.items() if hasattr(module, name)}
+
+
+def load(suite: Suite, module: ModuleType, make: Factory) -> list[unittest.TestCase]:
+    """The tests of ``suite`` in run order, ports included."""
+    loader = unittest.TestLoader()
+    classes = [
+        obj
+        for name, obj in sorted(vars(module).items())
+        if isinstance(obj, type)
+        and issubclass(obj, unittest.TestCase)
+        and obj.__module__ == module.__name__
+        and name not in suite.drop
+    ]
+    classes += [build_port(port, module, make) for port in suite.ports]
+    tests: list[unittest.TestCase] = []
+    for cls in classes:
+        tests += flatten(loader.loadTestsFromTestCase(cls))
+    return tests
+
+
+def flatten(suite: unittest.TestSuite | unittest.TestCase) -> Iterator[Any]:
+    if isinstance(suite, unittest.TestSuite):
+        for item in suite:
+            yield from flatten(item)
+    else:
+        yield suite
+
+
+def _resolve(module: ModuleType, path: str) -> type:
+    obj: Any = module
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    if not isinstance(obj, type):
+        raise TypeError(f"{module.__name__}.{path} is not a class")
+    return obj
+
+
+def _track_shutdown_asyncgens(loop: Any) -> Any:
+    """test_runners.BaseTest.tearDown asserts ``loop.shutdown_ag_run``."""
+    loop.shutdown_ag_run = False
+    shutdown = loop.shutdown_asyncgens
+
+    async def shutdown_asyncgens() -> None:
+        loop.shutdown_ag_run = True
+        await shutdown()
+
+    loop.shutdown_asyncgens = shutdown_asyncgens
+    return loop
+
+
+TWEAKS = {"track_shutdown_asyncgens": _track_shutdown_asyncgens}
+
+
+def build_port(port: Port, module: ModuleType, make: Factory) -> type:
+    """A new TestCase class of ``module`` whose loop hook returns ``make()``."""
+    if port.hook not in HOOKS:
+        raise ValueError(f"port {port.name}: unknown hook {port.hook!r}")
+    bases = tuple(_resolve(module, path) for path in port.bases)
+    tweak = TWEAKS[port.tweak] if port.tweak else lambda loop: loop
+    namespace: dict[str, Any] = {"__module__": module.__name__}
+
+    if port.hook == "setUp":
+        test_utils = importlib.import_module(f"{PACKAGE}.utils")
+
+        def setUp(self: Any) -> None:
+            # Skip the setUp that built asyncio's loop by hand; keep the
+            # thread bookkeeping of test_utils.TestCase.
+            test_utils.TestCase.setUp(self)
+            self.loop = tweak(make())
+            self.set_event_loop(self.loop)
+
+        namespace["setUp"] = setUp
+    else:
+
+        def hook(self: Any) -> Any:
+            return tweak(make())
+
+        namespace[port.hook] = hook
+
+    cls = type(port.name, bases, namespace)
+    cls.__qualname__ = port.name
+    return cls

@@ -1,0 +1,80 @@
+"""Run one suite in this process: ``python -m harness.worker SUITE ...``.
+
+Started by the orchestrator in a scratch directory (CPython's tests write
+``@test_*`` files to the working directory). Every test gets a watchdog: if
+it runs longer than ``--timeout`` seconds, faulthandler dumps every thread's
+stack to ``--hang-file`` and ends the process; the orchestrator charges the
+hang to the test whose ``start`` line has no ``done`` line and starts a new
+worker for the rest (``--skip-file`` lists the ids already done).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import unittest
+from pathlib import Path
+
+from . import adapt, collect, expected, loops
+from .record import Events, StreamingResult
+from .suites import BY_NAME
+
+
+def _read_ids(path: str | None) -> set[str] | None:
+    if path is None:
+        return None
+    return {line.strip() for line in Path(path).read_text().splitlines() if line}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.worker")
+    parser.add_argument("suite", choices=sorted(BY_NAME))
+    parser.add_argument("--loop", choices=loops.LOOPS, default="loop_core")
+    parser.add_argument("--events", required=True, help="JSON-lines output file")
+    parser.add_argument("--hang-file", required=True)
+    parser.add_argument("--timeout", type=float, default=60.0, help="per test")
+    parser.add_argument("--skip-file", help="ids not to run (already done)")
+    parser.add_argument("--only-file", help="run only these ids")
+    args = parser.parse_args(argv)
+
+    suite = BY_NAME[args.suite]
+    skip = _read_ids(args.skip_file) or set()
+    only = _read_ids(args.only_file)
+    lists = expected.load()
+
+    with open(args.events, "a", encoding="utf-8") as stream:
+        events = Events(stream)
+        make = loops.factory(args.loop)
+        adapt.install(make)
+        try:
+            module = collect.import_module(suite)
+        except unittest.SkipTest as exc:
+            events.emit("module", reason=str(exc))
+            events.emit("end")
+            return 0
+
+        events.emit("dropped", classes=collect.dropped(suite, module))
+        tests = []
+        for test in collect.load(suite, module, make):
+            test_id = collect.short_id(test.id())
+            if test_id in skip or (only is not None and test_id not in only):
+                continue
+            reason = lists.not_applicable.match(test_id)
+            if reason is None:
+                tests.append(test)
+            else:
+                events.emit("done", id=test_id, dur=0.0, outcome="na", reason=reason)
+        with open(args.hang_file, "w", encoding="utf-8") as hang:
+            result = StreamingResult(events, watchdog=(args.timeout, hang))
+            unittest.TestSuite(tests).run(result)
+        events.emit("end")
+    return 0
+
+
+if __name__ == "__main__":
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Threads or loops left behind by a test must not keep the worker alive.
+    os._exit(status)
