@@ -75,16 +75,6 @@ class Recorder(asyncio.Protocol):
             self._want[1].set_result(bytes(self.data))
 
 
-@pytest.fixture
-def pair(loop_factory):
-    a, b = socket.socketpair()
-    a.setblocking(False)
-    b.setblocking(False)
-    yield a, b
-    a.close()
-    b.close()
-
-
 def run(loop, aw):
     return loop.run_until_complete(asyncio.wait_for(aw, 20))
 

@@ -6,26 +6,6 @@ import socket
 import pytest
 
 
-@pytest.fixture
-def pair(loop_factory):
-    a, b = socket.socketpair()
-    a.setblocking(False)
-    b.setblocking(False)
-    yield a, b
-    a.close()
-    b.close()
-
-
-@pytest.fixture
-def pair2(loop_factory):
-    a, b = socket.socketpair()
-    a.setblocking(False)
-    b.setblocking(False)
-    yield a, b
-    a.close()
-    b.close()
-
-
 class FilenoOnly:
     """A file-like object: only fileno(), as add_reader() accepts."""
 
