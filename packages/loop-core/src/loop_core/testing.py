@@ -3,8 +3,9 @@
 Enable it with ``-p loop_core.testing`` (the repository's pytest config
 does). It provides:
 
-- ``loop_factory``: parametrized over ``loop_core`` and ``asyncio``; a
-  callable that makes a loop of that kind. A test that fails on asyncio's
+- ``loop_factory``: parametrized over ``loop_core`` (epoll on Linux),
+  ``loop_core-selectors`` (the portable poller) and ``asyncio``; a callable
+  that makes a loop of that kind. A test that fails on asyncio's
   loop is testing the wrong thing; mark behaviour that is ours alone with
   ``@pytest.mark.ours_only`` and it runs on our loop only.
 - ``loop``: one loop from ``loop_factory``, closed after the test.
@@ -40,8 +41,15 @@ def stdlib_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
+def _selectors_loop() -> asyncio.AbstractEventLoop:
+    return EventLoop(poller="selectors")
+
+
+# Ours twice: on the default poller (epoll on Linux) and on the portable
+# selectors fallback, so the fallback keeps working where nobody runs it.
 LOOP_KINDS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "loop_core": EventLoop,
+    "loop_core-selectors": _selectors_loop,
     "asyncio": stdlib_loop,
 }
 
@@ -69,7 +77,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     kinds = list(LOOP_KINDS)
     if metafunc.definition.get_closest_marker("ours_only"):
-        kinds = ["loop_core"]
+        kinds = [kind for kind in kinds if kind.startswith("loop_core")]
     metafunc.parametrize("loop_factory", kinds, indirect=True, ids=kinds)
 
 
