@@ -23,6 +23,7 @@ NEWEST = PYTHONS[-1]
 # Each distribution, and the in-repo distributions it needs installed first.
 PACKAGES: dict[str, list[str]] = {
     "loop-core": [],
+    "loop-transports": ["loop-core"],
 }
 TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6"]
 # What the conformance run installs: a distribution joins once all of its

@@ -1,0 +1,13 @@
+"""loop-transports: TCP connections and servers for loop-core.
+
+Everything here is reached through the loop (``loop.create_connection``,
+``loop.create_server``, ``loop.connect_accepted_socket``) via loop-core's
+extension entry points; the one public name is ``Server``, the object
+``create_server`` returns. Built only on loop-core's public names
+(``FdTransport``) and asyncio's interfaces.
+"""
+
+from .server import Server as Server
+
+__all__ = ["Server"]
+__version__ = "0.1.0"

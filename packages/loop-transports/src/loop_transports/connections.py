@@ -1,0 +1,199 @@
+"""create_connection and connect_accepted_socket for plain TCP.
+
+Both are loop-core extension providers, called as
+``provider(loop, *args, **kwargs)``. Addresses come from the loop's own
+getaddrinfo and are tried in order with ``loop.sock_connect`` on
+non-blocking sockets; a socket that fails (or whose attempt is cancelled)
+is closed before the next is tried, so nothing leaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._common import check_tls_args
+from ._socket_transport import SocketTransport
+
+__all__ = ["connect_accepted_socket", "create_connection"]
+
+_AddrInfo = tuple[Any, Any, int, str, Any]
+ProtocolFactory = Callable[[], asyncio.BaseProtocol]
+
+
+def _interleave(infos: list[_AddrInfo], first_family_count: int) -> list[_AddrInfo]:
+    """RFC 8305 ordering: alternate address families, starting with the
+    first one, taking ``first_family_count`` of it first."""
+    by_family: dict[int, list[_AddrInfo]] = {}
+    for info in infos:
+        by_family.setdefault(info[0], []).append(info)
+    queues = list(by_family.values())
+    if not queues:
+        return infos
+    ordered = queues[0][:first_family_count]
+    queues[0] = queues[0][first_family_count:]
+    while any(queues):
+        for queue in queues:
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered
+
+
+def _raise_combined(exceptions: list[OSError], all_errors: bool) -> None:
+    if all_errors:
+        raise ExceptionGroup("create_connection failed", exceptions)
+    if len(exceptions) == 1 or len({str(exc) for exc in exceptions}) == 1:
+        raise exceptions[0]
+    raise OSError(
+        "Multiple exceptions: {}".format(", ".join(str(exc) for exc in exceptions))
+    )
+
+
+async def _resolve(
+    loop: asyncio.AbstractEventLoop,
+    host: Any,
+    port: Any,
+    family: int,
+    proto: int,
+    flags: int,
+) -> list[_AddrInfo]:
+    infos = await loop.getaddrinfo(
+        host, port, family=family, type=socket.SOCK_STREAM, proto=proto, flags=flags
+    )
+    if not infos:
+        raise OSError("getaddrinfo() returned empty list")
+    return list(infos)
+
+
+async def _connect_one(
+    loop: asyncio.AbstractEventLoop,
+    info: _AddrInfo,
+    local_infos: Sequence[_AddrInfo] | None,
+) -> socket.socket:
+    family, type_, proto, _, address = info
+    sock = socket.socket(family=family, type=type_, proto=proto)
+    try:
+        sock.setblocking(False)
+        if local_infos is not None:
+            bound = False
+            last: OSError | None = None
+            for lfamily, _, _, _, laddr in local_infos:
+                if lfamily != family:
+                    continue
+                try:
+                    sock.bind(laddr)
+                    bound = True
+                    break
+                except OSError as exc:
+                    strerror = (exc.strerror or str(exc)).lower()
+                    last = OSError(
+                        exc.errno,
+                        f"error while attempting to bind on address {laddr!r}: "
+                        f"{strerror}",
+                    )
+            if not bound:
+                if last is not None:
+                    raise last
+                raise OSError(f"no matching local address with {family=} found")
+        await loop.sock_connect(sock, address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+async def _make_transport(
+    loop: asyncio.AbstractEventLoop,
+    sock: socket.socket,
+    protocol_factory: ProtocolFactory,
+) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
+    waiter: asyncio.Future[None] = loop.create_future()
+    try:
+        protocol = protocol_factory()
+    except BaseException:
+        sock.close()
+        raise
+    transport = SocketTransport(loop, sock, protocol, waiter=waiter)
+    try:
+        await waiter
+    except BaseException:
+        transport.close()
+        raise
+    return transport, protocol
+
+
+async def create_connection(
+    loop: asyncio.AbstractEventLoop,
+    protocol_factory: ProtocolFactory,
+    host: str | None = None,
+    port: int | str | None = None,
+    *,
+    ssl: Any = None,
+    family: int = 0,
+    proto: int = 0,
+    flags: int = 0,
+    sock: socket.socket | None = None,
+    local_addr: tuple[str, int] | None = None,
+    server_hostname: str | None = None,
+    ssl_handshake_timeout: float | None = None,
+    ssl_shutdown_timeout: float | None = None,
+    happy_eyeballs_delay: float | None = None,
+    interleave: int | None = None,
+    all_errors: bool = False,
+) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
+    """asyncio's ``loop.create_connection()`` for plain TCP."""
+    if server_hostname is not None and not ssl:
+        raise ValueError("server_hostname is only meaningful with ssl")
+    if server_hostname is None and ssl and not host:
+        raise ValueError("You must set server_hostname when using ssl without a host")
+    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
+    if sock is not None and sock.type != socket.SOCK_STREAM:
+        raise ValueError(f"A Stream Socket was expected, got {sock!r}")
+    if happy_eyeballs_delay is not None and interleave is None:
+        interleave = 1
+
+    if host is not None or port is not None:
+        if sock is not None:
+            raise ValueError("host/port and sock can not be specified at the same time")
+        infos = await _resolve(loop, host, port, family, proto, flags)
+        local_infos = None
+        if local_addr is not None:
+            local_infos = await _resolve(loop, *local_addr, family, proto, flags)
+        if interleave:
+            infos = _interleave(infos, interleave)
+        exceptions: list[OSError] = []
+        for info in infos:
+            try:
+                sock = await _connect_one(loop, info, local_infos)
+                break
+            except OSError as exc:
+                exceptions.append(exc)
+        else:
+            try:
+                _raise_combined(exceptions, all_errors)
+            finally:
+                exceptions = []
+    elif sock is None:
+        raise ValueError("host and port was not specified and no sock specified")
+    assert sock is not None
+    sock.setblocking(False)
+    return await _make_transport(loop, sock, protocol_factory)
+
+
+async def connect_accepted_socket(
+    loop: asyncio.AbstractEventLoop,
+    protocol_factory: ProtocolFactory,
+    sock: socket.socket,
+    *,
+    ssl: Any = None,
+    ssl_handshake_timeout: float | None = None,
+    ssl_shutdown_timeout: float | None = None,
+) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
+    """asyncio's ``loop.connect_accepted_socket()`` for plain TCP."""
+    if sock.type != socket.SOCK_STREAM:
+        raise ValueError(f"A Stream Socket was expected, got {sock!r}")
+    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
+    sock.setblocking(False)
+    return await _make_transport(loop, sock, protocol_factory)
