@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 from loop_core import extensions
-from loop_transports import connections, server
+from loop_transports import connections, datagram, server, unix
 
 pytestmark = pytest.mark.ours_only
 
@@ -15,6 +15,9 @@ PROVIDED = {
     "create_connection": connections.create_connection,
     "create_server": server.create_server,
     "connect_accepted_socket": connections.connect_accepted_socket,
+    "create_unix_connection": unix.create_unix_connection,
+    "create_unix_server": unix.create_unix_server,
+    "create_datagram_endpoint": datagram.create_datagram_endpoint,
 }
 
 

@@ -66,6 +66,9 @@ class Server(asyncio.AbstractServer):
         self._serve_forever_fut: asyncio.Future[None] | None = None
         self._resource_error_logged = False
         self._retry: asyncio.TimerHandle | None = None
+        # Run once by close(), before the sockets are closed (create_unix_server
+        # uses it to remove the socket file it made).
+        self._on_close: Callable[[], None] | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} sockets={self.sockets!r}>"
@@ -167,6 +170,9 @@ class Server(asyncio.AbstractServer):
         if self._retry is not None:
             self._retry.cancel()
             self._retry = None
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
         for sock in sockets:
             if self._serving and not self._loop.is_closed():
                 self._loop.remove_reader(sock.fileno())
