@@ -18,6 +18,7 @@ EXAMPLES = [
     ("The current date with call_later()", "current_date.py"),
     ("SIGINT/SIGTERM handlers, with a signal sent to itself", "signals.py"),
     ("An echo server and client on sock_* coroutines", "sock_echo.py"),
+    ("A TCP echo server and ten clients (loop-transports)", "tcp_echo.py"),
 ]
 
 
