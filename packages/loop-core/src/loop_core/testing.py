@@ -22,14 +22,18 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ._loop import EventLoop
 
-__all__ = ["LOOP_KINDS", "count_open_fds", "stdlib_loop"]
+__all__ = ["LOOP_KINDS", "count_open_fds", "run_readme_example", "stdlib_loop"]
 
 
 def stdlib_loop() -> asyncio.AbstractEventLoop:
@@ -52,6 +56,21 @@ LOOP_KINDS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "loop_core-selectors": _selectors_loop,
     "asyncio": stdlib_loop,
 }
+
+
+def run_readme_example(readme: Path, index: int = 0) -> str:
+    """Run a README's ``index``-th python code block in a fresh interpreter
+    (warnings are errors) and return what it printed; every package's README
+    example is tested this way."""
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S)
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", blocks[index]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
 
 
 def count_open_fds() -> int:
