@@ -24,8 +24,11 @@ NEWEST = PYTHONS[-1]
 PACKAGES: dict[str, list[str]] = {
     "loop-core": [],
     "loop-transports": ["loop-core"],
+    "loop-subprocess": ["loop-core"],
+    "loop-policy": ["loop-core"],
+    "loop-streams": ["loop-core", "loop-transports", "loop-subprocess"],
 }
-TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6"]
+TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6", "trustme>=1.1"]
 # What the conformance run installs: a distribution joins once all of its
 # methods are implemented, so its CPython tests count as real results
 # (until then they are reported as "needs <distribution>").

@@ -1,0 +1,7 @@
+"""loop-policy: Event loop policy, run() and the python -m loop_policy runner for loop-core.
+
+(Work in progress; see the package README.)
+"""
+
+__all__: list[str] = []
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""loop-subprocess: Subprocesses and pipes for loop-core, with thread-free child reaping.
+
+(Work in progress; see the package README.)
+"""
+
+__all__: list[str] = []
+__version__ = "0.1.0"
