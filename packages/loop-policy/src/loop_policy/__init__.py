@@ -1,4 +1,4 @@
-"""loop-policy: Event loop policy, run() and the python -m loop_policy runner for loop-core.
+"""loop-policy: event loop policy, run() and the python -m loop_policy runner.
 
 (Work in progress; see the package README.)
 """

@@ -1,4 +1,4 @@
-"""loop-subprocess: Subprocesses and pipes for loop-core, with thread-free child reaping.
+"""loop-subprocess: subprocesses and pipes with thread-free child reaping.
 
 (Work in progress; see the package README.)
 """
