@@ -536,3 +536,19 @@ def test_unclosed_transport_warns(loop, run):
     with pytest.warns(ResourceWarning, match="unclosed transport"):
         del transport
         gc.collect()
+
+
+def test_datagram_transport_is_also_a_transport(loop):
+    """asyncio's datagram transport is an asyncio.Transport too; code that
+    checks for it must accept ours."""
+
+    async def main():
+        transport, _ = await loop.create_datagram_endpoint(
+            asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+        )
+        try:
+            return isinstance(transport, asyncio.Transport)
+        finally:
+            transport.close()
+
+    assert loop.run_until_complete(main()) is True

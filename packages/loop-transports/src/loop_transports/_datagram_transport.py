@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import warnings
+from asyncio.trsock import TransportSocket
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -48,8 +49,12 @@ def _query(getter: Callable[[], Any]) -> Any:
         return None
 
 
-class DatagramTransport(asyncio.DatagramTransport):
-    """A datagram transport over a bound (and maybe connected) socket."""
+class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
+    """A datagram transport over a bound (and maybe connected) socket.
+
+    Also an ``asyncio.Transport``, as asyncio's own datagram transport is
+    (CPython's tests check it): the stream-only methods stay unimplemented.
+    """
 
     max_size = 256 * 1024
 
@@ -64,7 +69,7 @@ class DatagramTransport(asyncio.DatagramTransport):
         waiter: asyncio.Future[None] | None = None,
     ) -> None:
         info: dict[str, Any] = {
-            "socket": sock,
+            "socket": TransportSocket(sock),
             "sockname": _query(sock.getsockname),
             "peername": _query(sock.getpeername),
         }
