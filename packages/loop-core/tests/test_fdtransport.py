@@ -432,3 +432,24 @@ def test_peer_reset(loop):
     finally:
         client.close()
         peer.close()
+
+
+@pytest.mark.ours_only  # asyncio's loop knows only its own transports' fds
+def test_fd_of_open_transport_refused_by_public_watchers(loop, pair):
+    """As asyncio does for its transports: a second watcher would steal the
+    transport's readiness events, so add/remove_reader/writer refuse its fd
+    while it is open, and accept it again once the transport is closing."""
+    a, b = pair
+    tr, proto = make(loop, a)
+    fd = a.fileno()
+    for method in (loop.add_reader, loop.add_writer):
+        with pytest.raises(RuntimeError, match="is used by transport"):
+            method(fd, lambda: None)
+    for method in (loop.remove_reader, loop.remove_writer):
+        with pytest.raises(RuntimeError, match="is used by transport"):
+            method(a)
+    b.send(b"still works")
+    assert run(loop, proto.received(11)) == b"still works"
+    tr.close()
+    assert loop.remove_writer(fd) is False  # closing: no longer refused
+    assert run(loop, proto.lost) is None

@@ -71,6 +71,22 @@ class FdTransport(asyncio.Transport):
         self._writing_paused = False
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
+        # On our loop the fd is registered as ours (the public add_reader()
+        # then refuses it) and watched without that check; elsewhere
+        # (asyncio's loop) through the public methods.
+        claim = getattr(loop, "_transport_watchers", None)
+        if claim is not None:
+            watchers = claim(self._fd, self)
+        else:
+            watchers = (
+                loop.add_reader,
+                loop.remove_reader,
+                loop.add_writer,
+                loop.remove_writer,
+            )
+        self._add_reader, self._remove_reader, self._add_writer, self._remove_writer = (
+            watchers
+        )
         loop.call_soon(protocol.connection_made, self)
         if readable:
             loop.call_soon(self._start_reading)
@@ -121,7 +137,7 @@ class FdTransport(asyncio.Transport):
         if self._reading and not self._closing and self._loop is not None:
             buffered = isinstance(self._protocol, asyncio.BufferedProtocol)
             callback = self._read_buffered if buffered else self._read_ready
-            self._loop.add_reader(self._fd, callback)
+            self._add_reader(self._fd, callback)
 
     def _read_ready(self) -> None:
         try:
@@ -191,7 +207,7 @@ class FdTransport(asyncio.Transport):
         if self._reading:
             self._reading = False
             if self._loop is not None:
-                self._loop.remove_reader(self._fd)
+                self._remove_reader(self._fd)
 
     def is_reading(self) -> bool:
         return self._reading and not self._closing
@@ -236,7 +252,7 @@ class FdTransport(asyncio.Transport):
             size = len(data) if type(data) is bytes else memoryview(data).nbytes
             if sent >= size:
                 return
-            self._loop.add_writer(self._fd, self._write_ready)  # type: ignore[union-attr]
+            self._add_writer(self._fd, self._write_ready)
             rest = memoryview(data).cast("B")[sent:]
             data = rest if type(data) is bytes else bytes(rest)
         elif type(data) is not bytes:
@@ -273,7 +289,7 @@ class FdTransport(asyncio.Transport):
                 sent = 0
         self._maybe_resume_protocol()
         if not buffer:
-            self._loop.remove_writer(self._fd)  # type: ignore[union-attr]
+            self._remove_writer(self._fd)
             if self._closing:
                 self._schedule_connection_lost(None)
             elif self._eof_sent:
@@ -370,7 +386,7 @@ class FdTransport(asyncio.Transport):
             self._buffer.clear()
             self._buffer_size = 0
             if self._loop is not None:
-                self._loop.remove_writer(self._fd)
+                self._remove_writer(self._fd)
         if not self._closing:
             self._stop_reading()
             self._closing = True

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from contextvars import Context, copy_context
@@ -104,6 +105,9 @@ class EventLoop(  # type: ignore[misc]
         self._poller = make_poller(poller)
         self._readers: dict[int, Handle] = {}
         self._writers: dict[int, Handle] = {}
+        self._fd_transports: weakref.WeakValueDictionary[int, Any] = (
+            weakref.WeakValueDictionary()
+        )
         self._init_errors()
         self._init_executor()
         self._init_tasks()

@@ -49,23 +49,23 @@ class SockOpsMixin:
 
     async def _readable(self, fd: int) -> None:
         fut = self.create_future()
-        self.add_reader(fd, _wake, fut)
+        self._watch_reader(fd, _wake, fut)
         mine = self._readers[fd]
         try:
             await fut
         finally:
             if self._readers.get(fd) is mine:
-                self.remove_reader(fd)
+                self._unwatch_reader(fd)
 
     async def _writable(self, fd: int) -> None:
         fut = self.create_future()
-        self.add_writer(fd, _wake, fut)
+        self._watch_writer(fd, _wake, fut)
         mine = self._writers[fd]
         try:
             await fut
         finally:
             if self._writers.get(fd) is mine:
-                self.remove_writer(fd)
+                self._unwatch_writer(fd)
 
     async def sock_recv(self, sock: socket.socket, nbytes: int) -> bytes:
         _check_sock(sock)
@@ -243,14 +243,14 @@ class SockOpsMixin:
     if TYPE_CHECKING:  # provided by the loop and the other mixins
 
         def create_future(self) -> asyncio.Future[Any]: ...
-        def add_reader(
-            self, fd: Any, callback: Callable[..., object], *a: Any
+        def _watch_reader(
+            self, fd: int, callback: Callable[..., object], *a: Any
         ) -> None: ...
-        def add_writer(
-            self, fd: Any, callback: Callable[..., object], *a: Any
+        def _unwatch_reader(self, fd: int) -> bool: ...
+        def _watch_writer(
+            self, fd: int, callback: Callable[..., object], *a: Any
         ) -> None: ...
-        def remove_reader(self, fd: Any) -> bool: ...
-        def remove_writer(self, fd: Any) -> bool: ...
+        def _unwatch_writer(self, fd: int) -> bool: ...
         def run_in_executor(
             self, executor: Any, func: Callable[..., Any], *args: Any
         ) -> asyncio.Future[Any]: ...
