@@ -34,7 +34,20 @@ TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6", "trustme>=1.1"
 # (until then they are reported as "needs <distribution>").
 CONFORMANCE_PACKAGES = ["loop-core"]
 
-nox.options.sessions = ["lint", "types", "tests", "conformance_quick"]
+# The distributions that need another one present: streams rides on
+# transports. Every other combination that includes loop-core is "closed".
+OPTIONAL = ["loop-transports", "loop-subprocess", "loop-policy", "loop-streams"]
+WHEEL_BUILDER = "flit_core>=3.9,<4"
+
+nox.options.sessions = [
+    "lint",
+    "types",
+    "tests",
+    "integration",
+    "integration_pythons",
+    "conformance_quick",
+    "docs",
+]
 nox.options.error_on_missing_interpreters = False
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -144,3 +157,111 @@ def demo(session: nox.Session) -> None:
     """What a newcomer runs first: examples on our loop and a quick comparison."""
     _install_packages(session, list(PACKAGES), "uvloop")
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+def _closed_subsets() -> list[list[str]]:
+    """Every installable combination: loop-core plus any of the others,
+    loop-streams only together with loop-transports."""
+    subsets: list[list[str]] = []
+    for mask in range(1 << len(OPTIONAL)):
+        chosen = [name for i, name in enumerate(OPTIONAL) if mask >> i & 1]
+        if "loop-streams" in chosen and "loop-transports" not in chosen:
+            continue
+        subsets.append(["loop-core", *chosen])
+    return subsets
+
+
+def _subset_id(subset: list[str]) -> str:
+    return "+".join(name.removeprefix("loop-") for name in subset)
+
+
+_wheels: dict[str, str] = {}
+
+
+def _build_wheels(session: nox.Session) -> dict[str, str]:
+    """Build every distribution's wheel once per nox run (flit_core, the
+    same backend pip uses), so the matrix installs what users would."""
+    if not _wheels:
+        outdir = Path(session.create_tmp()) / "wheels"
+        shutil.rmtree(outdir, ignore_errors=True)
+        session.install(WHEEL_BUILDER)
+        for name in PACKAGES:
+            session.run(
+                "python",
+                "-m",
+                "flit_core.wheel",
+                f"packages/{name}",
+                "--outdir",
+                str(outdir),
+                silent=True,
+            )
+        for name in PACKAGES:
+            module = name.replace("-", "_")
+            (wheel,) = outdir.glob(f"{module}-*.whl")
+            _wheels[name] = str(wheel)
+    return _wheels
+
+
+def _run_integration(session: nox.Session, subset: list[str]) -> None:
+    wheels = _build_wheels(session)
+    session.install(*(wheels[name] for name in subset), *TEST_DEPS)
+    session.run(
+        "pytest",
+        "tests-integration",
+        "--ignore=tests-integration/thirdparty",
+        *session.posargs,
+        env={"LOOP_EXPECTED_DISTRIBUTIONS": ",".join(subset)},
+    )
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+@nox.parametrize(
+    "subset",
+    [nox.param(s, id=_subset_id(s)) for s in _closed_subsets()],
+)
+def integration(session: nox.Session, subset: list[str]) -> None:
+    """Cross-package tests on every closed subset, installed from wheels."""
+    _run_integration(session, subset)
+
+
+@nox.session(python=AVAILABLE)
+def integration_pythons(session: nox.Session) -> None:
+    """Cross-package tests with all five distributions on every Python."""
+    _run_integration(session, list(PACKAGES))
+
+
+THIRDPARTY_DEPS = [
+    "aiohttp",
+    "websockets>=13",
+    "uvicorn",
+    "httptools",
+    "h11",
+    "httpx",
+    "trustme>=1.1",
+]
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def thirdparty(session: nox.Session) -> None:
+    """Real asyncio software (aiohttp, websockets, uvicorn) on our loop."""
+    _install_packages(session, list(PACKAGES), *TEST_DEPS, *THIRDPARTY_DEPS)
+    session.run("pytest", "tests-integration/thirdparty", *session.posargs)
+
+
+# MkDocs 2 drops plugins and hooks, which the site relies on; 1.6 added
+# File.generated (docs/hooks.py). ruff lets mkdocstrings format signatures.
+DOCS_DEPS = ["mkdocs>=1.6,<2", "mkdocs-material", "mkdocstrings[python]", "ruff"]
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def docs(session: nox.Session) -> None:
+    """The HTML site into site/ (mkdocs.yml, docs/): the READMEs included at
+    build time, API pages from docstrings, warnings as errors."""
+    _install_packages(session, list(PACKAGES), *DOCS_DEPS)
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        *session.posargs,
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )

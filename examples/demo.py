@@ -13,12 +13,25 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
+# (title, command line after the interpreter)
 EXAMPLES = [
-    ("Hello World with call_soon()", "hello_callback.py"),
-    ("The current date with call_later()", "current_date.py"),
-    ("SIGINT/SIGTERM handlers, with a signal sent to itself", "signals.py"),
-    ("An echo server and client on sock_* coroutines", "sock_echo.py"),
-    ("A TCP echo server and ten clients (loop-transports)", "tcp_echo.py"),
+    (
+        "An unchanged asyncio script, run with python -m loop_policy",
+        ["-m", "loop_policy", str(HERE / "unchanged_script.py"), "--flag", "arg"],
+    ),
+    ("Hello World with call_soon()", [str(HERE / "hello_callback.py")]),
+    ("The current date with call_later()", [str(HERE / "current_date.py")]),
+    (
+        "SIGINT/SIGTERM handlers, with a signal sent to itself",
+        [str(HERE / "signals.py")],
+    ),
+    ("An echo server and client on sock_* coroutines", [str(HERE / "sock_echo.py")]),
+    ("A TCP echo server, ten clients (loop-transports)", [str(HERE / "tcp_echo.py")]),
+    ("An HTTP server and 20 clients (loop-streams)", [str(HERE / "http_server.py")]),
+    (
+        "A subprocess pipeline (loop-subprocess, loop-streams)",
+        [str(HERE / "subprocess_pipeline.py")],
+    ),
 ]
 
 
@@ -28,13 +41,14 @@ def banner(text: str) -> None:
 
 def main() -> int:
     failures = 0
-    for title, script in EXAMPLES:
+    for title, args in EXAMPLES:
         banner(title)
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, str(HERE / script)], timeout=60)
+        result = subprocess.run([sys.executable, *args], timeout=60)
         took = time.perf_counter() - start
         status = "ok" if result.returncode == 0 else f"FAILED ({result.returncode})"
-        print(f"-- {script}: {status} in {took:.2f} s", flush=True)
+        shown = " ".join(Path(a).name if a.startswith("/") else a for a in args)
+        print(f"-- python {shown}: {status} in {took:.2f} s", flush=True)
         failures += result.returncode != 0
     banner("Our loop vs asyncio (quick run; ratios from the same run)")
     bench = HERE.parent / "benchmarks" / "run.py"

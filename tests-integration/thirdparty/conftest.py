@@ -1,0 +1,72 @@
+"""Shared pieces for running unchanged third-party asyncio software on our
+loop and on asyncio's (the ``loop_factory`` fixture from loop_core.testing
+gives one of each per test).
+
+``run(coro)`` drives a coroutine the way applications do, through
+``asyncio.Runner`` with the fixture's loop factory, so task cancellation,
+async-generator and executor shutdown at the end are the real ones, and a
+hang ends as a ``TimeoutError`` in this test instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+@pytest.fixture
+def run(
+    loop_factory: Callable[[], asyncio.AbstractEventLoop],
+) -> Callable[..., Any]:
+    def run(main: Callable[[], Awaitable[T]], timeout: float = 30.0) -> T:
+        async def bounded() -> T:
+            async with asyncio.timeout(timeout):
+                return await main()
+
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(bounded())
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A trustme CA, a localhost certificate as files (for uvicorn) and
+    the contexts both sides use."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1", "::1")
+    directory = tmp_path_factory.mktemp("tls")
+    certfile = directory / "cert.pem"
+    keyfile = directory / "key.pem"
+    cafile = directory / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(certfile)
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(certfile, append=True)
+    cert.private_key_pem.write_to_path(keyfile)
+    ca.cert_pem.write_to_path(cafile)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context(cafile=str(cafile))
+    return {
+        "certfile": Path(certfile),
+        "keyfile": Path(keyfile),
+        "cafile": Path(cafile),
+        "server_ctx": server_ctx,
+        "client_ctx": client_ctx,
+    }
+
+
+@pytest.fixture
+def short_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A short directory for Unix socket paths (108-byte limit)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lp") as name:
+        yield Path(name)
