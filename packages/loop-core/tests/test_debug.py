@@ -168,3 +168,22 @@ def test_debug_from_environment(kind, flags, env, expected):
         check=True,
     )
     assert out.stdout.strip() == expected
+
+
+def test_handle_source_traceback_ends_at_the_caller(loop):
+    """Debug mode records where a callback was scheduled: the last frame
+    is the user's call, never the loop's own code."""
+    loop.set_debug(True)
+    made = []
+    made.append((loop.call_soon(print), sys._getframe().f_lineno))
+    made.append((loop.call_soon_threadsafe(print), sys._getframe().f_lineno))
+    made.append((loop.call_later(10, print), sys._getframe().f_lineno))
+    made.append((loop.call_at(loop.time() + 10, print), sys._getframe().f_lineno))
+    for handle, line in made:
+        last = handle._source_traceback[-1]
+        assert (last.filename, last.lineno, last.name) == (
+            __file__,
+            line,
+            "test_handle_source_traceback_ends_at_the_caller",
+        )
+        handle.cancel()

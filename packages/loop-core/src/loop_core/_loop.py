@@ -72,6 +72,13 @@ def _stop_when_done(fut: asyncio.Future[Any]) -> None:
 
 # The mixins' signatures are looser than typeshed's (``*args: Any`` where it
 # uses TypeVarTuple); behaviour is asyncio's, hence the ignore.
+def _drop_own_frames(handle: Handle, count: int) -> None:
+    """Debug mode: the handle's creation traceback ends at the user's call,
+    not inside the loop (asyncio's handles do the same)."""
+    if handle._source_traceback:
+        del handle._source_traceback[-count:]
+
+
 class EventLoop(  # type: ignore[misc]
     ExtensionMethods,
     FdWatchMixin,
@@ -141,6 +148,7 @@ class EventLoop(  # type: ignore[misc]
             self._check_thread()
             self._check_callback(callback, "call_soon")
             handle = Handle(callback, args, self, context)
+            _drop_own_frames(handle, 1)
         else:
             if not callable(callback):
                 self._check_callback(callback, "call_soon")
@@ -168,6 +176,7 @@ class EventLoop(  # type: ignore[misc]
         if self._debug or not callable(callback):
             self._check_callback(callback, "call_soon_threadsafe")
         handle = Handle(callback, args, self, context)
+        _drop_own_frames(handle, 1)
         self._ready.append(handle)
         # Only a loop asleep in poll() needs the wake-up byte; the flag is
         # set before the loop looks at the queue (see _run), so no wake-up
@@ -211,6 +220,7 @@ class EventLoop(  # type: ignore[misc]
             self._check_thread()
             self._check_callback(callback, "call_at")
             timer = TimerHandle(when, callback, args, self, context)
+            _drop_own_frames(timer, 2)  # _schedule and call_later/call_at
         else:
             if not callable(callback):
                 self._check_callback(callback, "call_at")
