@@ -28,11 +28,14 @@ PACKAGES: dict[str, list[str]] = {
     "loop-policy": ["loop-core"],
     "loop-streams": ["loop-core", "loop-transports", "loop-subprocess"],
 }
+# What a package's own tests need besides it and its dependencies: the
+# runner's echo example uses loop-transports (asyncio.start_server).
+TEST_WITH: dict[str, list[str]] = {"loop-policy": ["loop-transports"]}
 TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6", "trustme>=1.1"]
 # What the conformance run installs: a distribution joins once all of its
 # methods are implemented, so its CPython tests count as real results
 # (until then they are reported as "needs <distribution>").
-CONFORMANCE_PACKAGES = ["loop-core"]
+CONFORMANCE_PACKAGES = ["loop-core", "loop-policy"]
 
 # The distributions that need another one present: streams rides on
 # transports. Every other combination that includes loop-core is "closed".
@@ -104,7 +107,7 @@ def _install_packages(session: nox.Session, names: list[str], *extra: str) -> No
 @nox.parametrize("package", list(PACKAGES))
 def tests(session: nox.Session, package: str) -> None:
     """One package's own tests on one Python."""
-    _install_packages(session, [package], *TEST_DEPS)
+    _install_packages(session, [package, *TEST_WITH.get(package, [])], *TEST_DEPS)
     session.run(
         "pytest",
         f"packages/{package}/tests",

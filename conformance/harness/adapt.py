@@ -7,7 +7,10 @@ own loop (or its private attributes) with the loop under test.
 1. asyncio's default policy class gets ``make`` as ``_loop_factory``, so
    ``asyncio.new_event_loop()``, ``asyncio.run()``, ``asyncio.Runner`` and
    ``unittest.IsolatedAsyncioTestCase`` make the loop under test, also after
-   a test resets the policy with ``set_event_loop_policy(None)``.
+   a test resets the policy with ``set_event_loop_policy(None)``. When the
+   loop under test is loop_core's and loop-policy is installed, its
+   ``EventLoopPolicy`` becomes asyncio's default policy class instead, so
+   the policy tests (test_events' PolicyTests, get_event_loop) test ours.
 2. ``test_utils.TestCase.new_test_loop()`` (a ``base_events`` loop with a
    fake clock) returns the loop under test when the test passes no time
    generator; a test that drives the fake clock with one is skipped as not
@@ -44,9 +47,29 @@ def install(make: Factory) -> None:
 
 
 def _patch_policy(make: Factory) -> None:
-    policy_class: Any = asyncio.DefaultEventLoopPolicy
-    policy_class._loop_factory = staticmethod(make)
+    ours = _our_policy_class(make)
+    if ours is not None:
+        import asyncio.unix_events
+
+        setattr(asyncio, "DefaultEventLoopPolicy", ours)
+        setattr(asyncio.unix_events, "DefaultEventLoopPolicy", ours)
+    else:
+        policy_class: Any = asyncio.DefaultEventLoopPolicy
+        policy_class._loop_factory = staticmethod(make)
     asyncio.set_event_loop_policy(None)
+
+
+def _our_policy_class(make: Factory) -> type[Any] | None:
+    """loop_policy.EventLoopPolicy when it would make the loop under test."""
+    try:
+        import loop_core
+        import loop_policy
+    except ImportError:
+        return None
+    if make is not loop_core.new_event_loop:
+        return None
+    policy: type[Any] = loop_policy.EventLoopPolicy
+    return policy
 
 
 def _patch_test_utils(make: Factory) -> None:
