@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import bench_call_soon
 import bench_sock_echo
+import bench_streams
 import bench_timers
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -92,6 +93,39 @@ BENCHMARKS: list[Benchmark] = [
         quick_size=2_500,
         unit="round trips",
         target=1.1,
+    ),
+    # Streams: loop_streams on our loop, asyncio's streams on the others.
+    Benchmark(
+        name="streams_echo",
+        function=bench_streams.echo,
+        size=4_000,
+        quick_size=2_000,
+        unit="round trips",
+        target=1.5,
+    ),
+    Benchmark(
+        name="streams_echo_unix",
+        function=bench_streams.echo_unix,
+        size=10_000,
+        quick_size=5_000,
+        unit="round trips",
+        target=None,
+    ),
+    Benchmark(
+        name="streams_readline",
+        function=bench_streams.readline,
+        size=1_000,
+        quick_size=500,
+        unit="64 KiB lines",
+        target=None,
+    ),
+    Benchmark(
+        name="streams_bulk_read",
+        function=bench_streams.bulk_read,
+        size=1_500,
+        quick_size=750,
+        unit="64 KiB chunks",
+        target=None,
     ),
 ]
 
