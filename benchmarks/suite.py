@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import bench_call_soon
 import bench_sock_echo
 import bench_streams
+import bench_transport_echo
 import bench_timers
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -92,6 +93,31 @@ BENCHMARKS: list[Benchmark] = [
         size=5_000,
         quick_size=2_500,
         unit="round trips",
+        target=1.1,
+    ),
+    # Protocols and transports (loop-transports on our loop).
+    Benchmark(
+        name="transport_echo_tcp",
+        function=bench_transport_echo.tcp,
+        size=12_000,
+        quick_size=6_000,
+        unit="round trips",
+        target=1.1,
+    ),
+    Benchmark(
+        name="transport_echo_unix",
+        function=bench_transport_echo.unix,
+        size=20_000,
+        quick_size=10_000,
+        unit="round trips",
+        target=1.1,
+    ),
+    Benchmark(
+        name="transport_bulk_tcp",
+        function=bench_transport_echo.bulk,
+        size=10_000,
+        quick_size=5_000,
+        unit="64 KiB writes",
         target=1.1,
     ),
     # Streams: loop_streams on our loop, asyncio's streams on the others.
