@@ -151,7 +151,7 @@ def conformance_quick(session: nox.Session) -> None:
 @nox.session(python=NEWEST_AVAILABLE)
 def bench(session: nox.Session) -> None:
     """Our loop vs asyncio (and uvloop) in one run; writes benchmarks/results/."""
-    _install_packages(session, list(PACKAGES), "uvloop", "matplotlib")
+    _install_packages(session, list(PACKAGES), "uvloop", "matplotlib", "trustme")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import bench_call_soon
 import bench_sock_echo
 import bench_streams
-import bench_transport_echo
+import bench_subprocess
 import bench_timers
+import bench_tls
+import bench_transport_echo
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 BenchFunction = Callable[[asyncio.AbstractEventLoop, int], tuple[int, float]]
@@ -120,6 +122,22 @@ BENCHMARKS: list[Benchmark] = [
         unit="64 KiB writes",
         target=1.1,
     ),
+    Benchmark(
+        name="tls_pingpong",
+        function=bench_tls.pingpong,
+        size=4_000,
+        quick_size=2_000,
+        unit="round trips",
+        target=None,
+    ),
+    Benchmark(
+        name="tls_bulk",
+        function=bench_tls.bulk,
+        size=2_000,
+        quick_size=1_000,
+        unit="64 KiB chunks",
+        target=None,
+    ),
     # Streams: loop_streams on our loop, asyncio's streams on the others.
     Benchmark(
         name="streams_echo",
@@ -152,6 +170,23 @@ BENCHMARKS: list[Benchmark] = [
         quick_size=750,
         unit="64 KiB chunks",
         target=None,
+    ),
+    # Subprocesses (loop-subprocess on ours).
+    Benchmark(
+        name="subprocess_spawn",
+        function=bench_subprocess.spawn,
+        size=500,
+        quick_size=200,
+        unit="children",
+        target=1.0,
+    ),
+    Benchmark(
+        name="subprocess_pipe",
+        function=bench_subprocess.pipe,
+        size=64 * 1024 * 1024,
+        quick_size=32 * 1024 * 1024,
+        unit="bytes",
+        target=1.0,
     ),
 ]
 

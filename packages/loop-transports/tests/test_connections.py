@@ -205,23 +205,6 @@ def test_value_errors(loop, run, protocols):
     run(main())
 
 
-@pytest.mark.ours_only
-def test_ssl_not_implemented_yet(loop, run, protocols):
-    async def main():
-        with pytest.raises(NotImplementedError, match="TLS support"):
-            await loop.create_connection(protocols.Collect, "127.0.0.1", 1, ssl=True)
-        with socket.socket() as sock:
-            with pytest.raises(NotImplementedError, match="TLS support"):
-                await loop.connect_accepted_socket(protocols.Collect, sock, ssl=True)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        with pytest.raises(NotImplementedError, match="TLS support"):
-            await loop.create_server(protocols.Echo, "127.0.0.1", 0, ssl=context)
-        with pytest.raises(TypeError):
-            await loop.create_server(protocols.Echo, "127.0.0.1", 0, ssl=True)
-
-    run(main())
-
-
 # asyncio leaves the connected socket to the garbage collector here
 # (ResourceWarning); we close it.
 @pytest.mark.ours_only

@@ -131,6 +131,19 @@ class FdTransport(asyncio.Transport):
         else:
             os.close(self._fd)
 
+    # -- for subclasses -----------------------------------------------------
+
+    def watch_readable(self, callback: Callable[..., object], *args: Any) -> None:
+        """Call ``callback(*args)`` when the fd is readable, for a transport
+        that does not read it (``readable=False``) but learns something from
+        readiness: a pipe's write end is "readable" once its reader is gone.
+        On our loop the public add_reader() refuses a transport's fd."""
+        self._add_reader(self._fd, callback, *args)
+
+    def unwatch_readable(self) -> bool:
+        """Stop what ``watch_readable`` started; False if nothing was."""
+        return bool(self._remove_reader(self._fd))
+
     # -- reading ------------------------------------------------------------
 
     def _start_reading(self) -> None:

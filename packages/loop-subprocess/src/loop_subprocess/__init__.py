@@ -1,7 +1,10 @@
-"""loop-subprocess: subprocesses and pipes with thread-free child reaping.
+"""Subprocesses and pipes for loop-core, with thread-free child reaping.
 
-(Work in progress; see the package README.)
+The loop methods (subprocess_exec, subprocess_shell, connect_read_pipe,
+connect_write_pipe) are entry points in the ``loop_core.extensions`` group;
+``SubprocessTransport`` is public for type annotations.
 """
 
-__all__: list[str] = []
-__version__ = "0.1.0"
+from ._transport import SubprocessTransport as SubprocessTransport
+
+__all__ = ["SubprocessTransport"]

@@ -1,12 +1,17 @@
-"""Argument checks shared by the connection and server entry points."""
+"""Argument checks shared by the connection and server entry points, and
+the one place that turns ``ssl=`` arguments into TLS options.
+
+``ssl`` is imported only when TLS is asked for: plain TCP never pays for it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["TLS_NOT_IMPLEMENTED", "check_tls_args"]
+if TYPE_CHECKING:
+    from .tls import TLSOptions
 
-TLS_NOT_IMPLEMENTED = "TLS support in loop-transports is not implemented yet"
+__all__ = ["check_tls_args", "tls_options"]
 
 
 def check_tls_args(
@@ -14,8 +19,8 @@ def check_tls_args(
     ssl_handshake_timeout: float | None,
     ssl_shutdown_timeout: float | None,
 ) -> None:
-    """asyncio's ValueErrors for TLS-only arguments given without ``ssl``,
-    then NotImplementedError when TLS is asked for (not in this release)."""
+    """asyncio's ValueErrors for TLS-only arguments given without ``ssl``
+    and for timeouts that are not positive."""
     if not ssl:
         if ssl_handshake_timeout is not None:
             raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
@@ -28,4 +33,28 @@ def check_tls_args(
     ):
         if value is not None and value <= 0:
             raise ValueError(f"{name} should be a positive number, got {value}")
-    raise NotImplementedError(TLS_NOT_IMPLEMENTED)
+
+
+def tls_options(
+    ssl: Any,
+    *,
+    server_side: bool = False,
+    server_hostname: str | None = None,
+    ssl_handshake_timeout: float | None = None,
+    ssl_shutdown_timeout: float | None = None,
+) -> TLSOptions | None:
+    """None for plain connections; otherwise the context (``ssl=True`` means
+    a default client context), hostname and timeouts, checked as asyncio
+    checks them."""
+    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
+    if not ssl:
+        return None
+    from .tls import TLSOptions
+
+    return TLSOptions(
+        None if isinstance(ssl, bool) else ssl,
+        server_side=server_side,
+        server_hostname=server_hostname,
+        handshake_timeout=ssl_handshake_timeout,
+        shutdown_timeout=ssl_shutdown_timeout,
+    )

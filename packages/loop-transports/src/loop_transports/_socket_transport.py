@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from asyncio.trsock import TransportSocket
 from typing import Any
 
 from loop_core import FdTransport
@@ -25,6 +26,9 @@ def _set_nodelay(sock: socket.socket) -> None:
 class SocketTransport(FdTransport):
     """A stream transport over a connected non-blocking socket."""
 
+    # loop.start_tls() may take it over (asyncio's duck-typed marker).
+    _start_tls_compatible = True
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -34,7 +38,7 @@ class SocketTransport(FdTransport):
         *,
         waiter: asyncio.Future[None] | None = None,
     ) -> None:
-        info: dict[str, Any] = {"socket": sock}
+        info: dict[str, Any] = {"socket": TransportSocket(sock)}
         try:
             info["sockname"] = sock.getsockname()
         except OSError:
@@ -47,6 +51,17 @@ class SocketTransport(FdTransport):
             info.update(extra)
         _set_nodelay(sock)
         self._sock = sock
+        # The per-read and per-write hooks become the socket's own methods:
+        # no Python frame per system call (a subclass's overrides stay).
+        cls = type(self)
+        if cls.fd_read is SocketTransport.fd_read:
+            self.fd_read = sock.recv  # type: ignore[method-assign, assignment]
+        if cls.fd_read_into is SocketTransport.fd_read_into:
+            self.fd_read_into = sock.recv_into  # type: ignore[method-assign]
+        if cls.fd_write is SocketTransport.fd_write:
+            self.fd_write = sock.send  # type: ignore[method-assign, assignment]
+        if cls.fd_writev is SocketTransport.fd_writev:
+            self.fd_writev = sock.sendmsg  # type: ignore[method-assign, assignment]
         super().__init__(loop, sock, protocol, info, waiter=waiter)
 
     def fd_read(self, size: int) -> bytes:

@@ -2,9 +2,9 @@
 
 Both are loop-core extension providers, called as
 ``provider(loop, *args, **kwargs)``. Addresses come from the loop's own
-getaddrinfo and are tried in order with ``loop.sock_connect`` on
-non-blocking sockets; a socket that fails (or whose attempt is cancelled)
-is closed before the next is tried, so nothing leaks.
+getaddrinfo and are tried with ``loop.sock_connect`` on non-blocking
+sockets, in order or staggered (``_racing``); a socket that fails (or
+whose attempt is cancelled) is closed at once, so nothing leaks.
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._common import check_tls_args
+from ._common import check_tls_args, tls_options
+from ._racing import connect_first
 from ._socket_transport import SocketTransport
+
+if TYPE_CHECKING:
+    from .tls import TLSOptions
 
 __all__ = ["connect_accepted_socket", "create_connection"]
 
@@ -32,23 +36,14 @@ def _interleave(infos: list[_AddrInfo], first_family_count: int) -> list[_AddrIn
     queues = list(by_family.values())
     if not queues:
         return infos
-    ordered = queues[0][:first_family_count]
-    queues[0] = queues[0][first_family_count:]
+    # The round robin below starts with the first family too: take one less.
+    ordered = queues[0][: first_family_count - 1]
+    queues[0] = queues[0][first_family_count - 1 :]
     while any(queues):
         for queue in queues:
             if queue:
                 ordered.append(queue.pop(0))
     return ordered
-
-
-def _raise_combined(exceptions: list[OSError], all_errors: bool) -> None:
-    if all_errors:
-        raise ExceptionGroup("create_connection failed", exceptions)
-    if len(exceptions) == 1 or len({str(exc) for exc in exceptions}) == 1:
-        raise exceptions[0]
-    raise OSError(
-        "Multiple exceptions: {}".format(", ".join(str(exc) for exc in exceptions))
-    )
 
 
 async def _resolve(
@@ -108,6 +103,7 @@ async def _make_transport(
     loop: asyncio.AbstractEventLoop,
     sock: socket.socket,
     protocol_factory: ProtocolFactory,
+    tls: TLSOptions | None = None,
 ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
     waiter: asyncio.Future[None] = loop.create_future()
     try:
@@ -115,7 +111,11 @@ async def _make_transport(
     except BaseException:
         sock.close()
         raise
-    transport = SocketTransport(loop, sock, protocol, waiter=waiter)
+    transport: asyncio.Transport
+    if tls is None:
+        transport = SocketTransport(loop, sock, protocol, waiter=waiter)
+    else:
+        transport = tls.wrap(loop, sock, protocol, waiter, SocketTransport)
     try:
         await waiter
     except BaseException:
@@ -143,7 +143,7 @@ async def create_connection(
     interleave: int | None = None,
     all_errors: bool = False,
 ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
-    """asyncio's ``loop.create_connection()`` for plain TCP."""
+    """asyncio's ``loop.create_connection()``, plain or TLS."""
     if server_hostname is not None and not ssl:
         raise ValueError("server_hostname is only meaningful with ssl")
     if server_hostname is None and ssl and not host:
@@ -163,23 +163,24 @@ async def create_connection(
             local_infos = await _resolve(loop, *local_addr, family, proto, flags)
         if interleave:
             infos = _interleave(infos, interleave)
-        exceptions: list[OSError] = []
-        for info in infos:
-            try:
-                sock = await _connect_one(loop, info, local_infos)
-                break
-            except OSError as exc:
-                exceptions.append(exc)
-        else:
-            try:
-                _raise_combined(exceptions, all_errors)
-            finally:
-                exceptions = []
+        sock = await connect_first(
+            loop,
+            infos,
+            lambda info: _connect_one(loop, info, local_infos),
+            happy_eyeballs_delay,
+            all_errors,
+        )
     elif sock is None:
         raise ValueError("host and port was not specified and no sock specified")
     assert sock is not None
     sock.setblocking(False)
-    return await _make_transport(loop, sock, protocol_factory)
+    tls = tls_options(
+        ssl,
+        server_hostname=host if server_hostname is None else server_hostname,
+        ssl_handshake_timeout=ssl_handshake_timeout,
+        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    )
+    return await _make_transport(loop, sock, protocol_factory, tls)
 
 
 async def connect_accepted_socket(
@@ -191,9 +192,14 @@ async def connect_accepted_socket(
     ssl_handshake_timeout: float | None = None,
     ssl_shutdown_timeout: float | None = None,
 ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
-    """asyncio's ``loop.connect_accepted_socket()`` for plain TCP."""
+    """asyncio's ``loop.connect_accepted_socket()``, plain or TLS."""
     if sock.type != socket.SOCK_STREAM:
         raise ValueError(f"A Stream Socket was expected, got {sock!r}")
-    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
+    tls = tls_options(
+        ssl,
+        server_side=True,
+        ssl_handshake_timeout=ssl_handshake_timeout,
+        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    )
     sock.setblocking(False)
-    return await _make_transport(loop, sock, protocol_factory)
+    return await _make_transport(loop, sock, protocol_factory, tls)

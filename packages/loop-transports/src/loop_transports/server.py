@@ -16,11 +16,15 @@ import socket
 import sys
 import warnings
 import weakref
+from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._common import check_tls_args
+from ._common import check_tls_args, tls_options
 from ._socket_transport import SocketTransport
+
+if TYPE_CHECKING:
+    from .tls import TLSOptions
 
 __all__ = ["Server", "create_server"]
 
@@ -47,6 +51,9 @@ class _ServerTransport(SocketTransport):
 
 class Server(asyncio.AbstractServer):
     """What ``create_server`` returns: asyncio's AbstractServer."""
+
+    # Set by create_server(ssl=...): each accepted connection is wrapped.
+    _tls: TLSOptions | None = None
 
     def __init__(
         self,
@@ -123,7 +130,12 @@ class Server(asyncio.AbstractServer):
         try:
             conn.setblocking(False)
             protocol = self._protocol_factory()
-            transport = _ServerTransport(self._loop, conn, protocol)
+            if self._tls is None:
+                transport = _ServerTransport(self._loop, conn, protocol)
+            else:
+                transport = self._tls.wrap_accepted(  # type: ignore[assignment]
+                    self._loop, conn, protocol, _ServerTransport
+                )
         except (SystemExit, KeyboardInterrupt):
             conn.close()
             raise
@@ -160,8 +172,11 @@ class Server(asyncio.AbstractServer):
         return self._serving
 
     @property
-    def sockets(self) -> tuple[socket.socket, ...]:
-        return () if self._sockets is None else tuple(self._sockets)
+    def sockets(self) -> tuple[TransportSocket, ...]:
+        """asyncio's wrappers: the socket's queries and options, not its I/O."""
+        if self._sockets is None:
+            return ()
+        return tuple(TransportSocket(sock) for sock in self._sockets)
 
     def close(self) -> None:
         sockets, self._sockets = self._sockets, None
@@ -298,7 +313,7 @@ async def create_server(
     ssl_shutdown_timeout: float | None = None,
     start_serving: bool = True,
 ) -> Server:
-    """asyncio's ``loop.create_server()`` for plain TCP."""
+    """asyncio's ``loop.create_server()``, plain or TLS."""
     if isinstance(ssl, bool):
         raise TypeError("ssl argument must be an SSLContext or None")
     check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
@@ -343,6 +358,12 @@ async def create_server(
     for listener in sockets:
         listener.setblocking(False)
     server = Server(loop, sockets, protocol_factory, backlog)
+    server._tls = tls_options(
+        ssl,
+        server_side=True,
+        ssl_handshake_timeout=ssl_handshake_timeout,
+        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    )
     if start_serving:
         await server.start_serving()
     return server

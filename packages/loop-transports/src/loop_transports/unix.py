@@ -28,7 +28,7 @@ import stat
 from collections.abc import Callable
 from typing import Any
 
-from ._common import check_tls_args
+from ._common import check_tls_args, tls_options
 from .connections import _make_transport
 from .server import Server
 
@@ -134,7 +134,7 @@ async def create_unix_connection(
     ssl_handshake_timeout: float | None = None,
     ssl_shutdown_timeout: float | None = None,
 ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
-    """asyncio's ``loop.create_unix_connection()`` (no TLS yet)."""
+    """asyncio's ``loop.create_unix_connection()``, plain or TLS."""
     if ssl:
         if server_hostname is None:
             raise ValueError("you have to pass server_hostname when using ssl")
@@ -163,7 +163,13 @@ async def create_unix_connection(
             raise
     assert sock is not None
     sock.setblocking(False)
-    return await _make_transport(loop, sock, protocol_factory)
+    tls = tls_options(
+        ssl,
+        server_hostname=server_hostname,
+        ssl_handshake_timeout=ssl_handshake_timeout,
+        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    )
+    return await _make_transport(loop, sock, protocol_factory, tls)
 
 
 async def create_unix_server(
@@ -179,7 +185,7 @@ async def create_unix_server(
     start_serving: bool = True,
     cleanup_socket: bool = True,
 ) -> Server:
-    """asyncio's ``loop.create_unix_server()`` (no TLS yet), with 3.13's
+    """asyncio's ``loop.create_unix_server()``, plain or TLS, with 3.13's
     ``cleanup_socket`` on every Python."""
     if isinstance(ssl, bool):
         raise TypeError("ssl argument must be an SSLContext or None")
@@ -205,6 +211,12 @@ async def create_unix_server(
         sock.close()
         raise
     server = Server(loop, [sock], protocol_factory, backlog)
+    server._tls = tls_options(
+        ssl,
+        server_side=True,
+        ssl_handshake_timeout=ssl_handshake_timeout,
+        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    )
     if identity is not None:
         server._on_close = _cleanup(loop, identity)
     if start_serving:

@@ -1,0 +1,52 @@
+"""connect_read_pipe and connect_write_pipe: loop-core extension providers,
+called as ``provider(loop, protocol_factory, pipe)``.
+
+``pipe`` is a file-like object with ``fileno()`` (what asyncio accepts): a
+pipe, a FIFO, a socket or a character device. A regular file is refused
+with ValueError, as asyncio does: it is always "ready", so polling it
+would spin. The transport owns the pipe and closes it when done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from ._pipe_transports import ReadPipeTransport, WritePipeTransport
+
+__all__ = ["connect_read_pipe", "connect_write_pipe"]
+
+
+async def connect_read_pipe(
+    loop: asyncio.AbstractEventLoop,
+    protocol_factory: Callable[[], asyncio.BaseProtocol],
+    pipe: Any,
+) -> tuple[asyncio.ReadTransport, asyncio.BaseProtocol]:
+    """Read from ``pipe`` into a protocol made by ``protocol_factory``."""
+    protocol = protocol_factory()
+    waiter = loop.create_future()
+    transport = ReadPipeTransport(loop, pipe, protocol, waiter=waiter)
+    try:
+        await waiter
+    except BaseException:
+        transport.close()
+        raise
+    return transport, protocol
+
+
+async def connect_write_pipe(
+    loop: asyncio.AbstractEventLoop,
+    protocol_factory: Callable[[], asyncio.BaseProtocol],
+    pipe: Any,
+) -> tuple[asyncio.WriteTransport, asyncio.BaseProtocol]:
+    """Write to ``pipe`` through a flow-controlled transport."""
+    protocol = protocol_factory()
+    waiter = loop.create_future()
+    transport = WritePipeTransport(loop, pipe, protocol, waiter=waiter)
+    try:
+        await waiter
+    except BaseException:
+        transport.close()
+        raise
+    return transport, protocol

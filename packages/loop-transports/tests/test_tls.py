@@ -1,0 +1,399 @@
+"""TLS connections and servers (ssl=...), on our loop and asyncio's."""
+
+import asyncio
+import gc
+import os
+import shutil
+import socket
+import ssl
+import tempfile
+import time
+import weakref
+
+import pytest
+
+MIB = 1024 * 1024
+
+
+class Echo(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.transport.write(data)
+
+
+class Client(asyncio.Protocol):
+    """Collects bytes; counts flow-control calls; futures for made/lost."""
+
+    def __init__(self):
+        loop = asyncio.get_running_loop()
+        self.made = loop.create_future()
+        self.lost = loop.create_future()
+        self.resumed = loop.create_future()
+        self.data = bytearray()
+        self.pauses = 0
+        self.resumes = 0
+        self.want = None
+        self.got = loop.create_future()
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.made.set_result(None)
+
+    def data_received(self, data):
+        self.data += data
+        if self.want is not None and len(self.data) >= self.want:
+            if not self.got.done():
+                self.got.set_result(bytes(self.data))
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+    def pause_writing(self):
+        self.pauses += 1
+
+    def resume_writing(self):
+        self.resumes += 1
+        if not self.resumed.done():
+            self.resumed.set_result(None)
+
+    async def read(self, size):
+        self.want = size
+        if len(self.data) >= size:
+            return bytes(self.data)
+        return await self.got
+
+
+async def _echo_server(loop, server_ctx, **kwargs):
+    server = await loop.create_server(Echo, "127.0.0.1", 0, ssl=server_ctx, **kwargs)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def _roundtrip(transport, protocol, size):
+    payload = os.urandom(size)
+    transport.write(payload)
+    assert await protocol.read(size) == payload
+
+
+def test_echo_tcp_1mib_tls13(loop, run, server_ctx, client_ctx):
+    async def main():
+        server, port = await _echo_server(loop, server_ctx)
+        async with server:
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
+            )
+            assert protocol.made.done()
+            sslobj = transport.get_extra_info("ssl_object")
+            assert isinstance(sslobj, ssl.SSLObject)
+            assert sslobj.version() == "TLSv1.3"
+            assert transport.get_extra_info("cipher")[1] == "TLSv1.3"
+            assert transport.get_extra_info("peercert")["subjectAltName"]
+            assert transport.get_extra_info("compression") is None
+            assert transport.get_extra_info("sslcontext") is client_ctx
+            assert transport.get_extra_info("peername") == ("127.0.0.1", port)
+            assert transport.get_extra_info("sockname")[0] == "127.0.0.1"
+            assert transport.get_extra_info("socket") is not None
+            assert transport.get_extra_info("nope", 42) == 42
+            await _roundtrip(transport, protocol, MIB)
+            assert not transport.can_write_eof()
+            with pytest.raises(NotImplementedError):
+                transport.write_eof()
+            transport.close()
+            assert transport.is_closing()
+            assert await protocol.lost is None
+
+    run(main())
+
+
+def test_echo_unix_1mib(loop, run, server_ctx, client_ctx):
+    directory = tempfile.mkdtemp(prefix="lt-", dir="/tmp")
+    path = os.path.join(directory, "tls")
+
+    async def main():
+        server = await loop.create_unix_server(Echo, path, ssl=server_ctx)
+        async with server:
+            transport, protocol = await loop.create_unix_connection(
+                Client, path, ssl=client_ctx, server_hostname="localhost"
+            )
+            assert transport.get_extra_info("ssl_object").version() == "TLSv1.3"
+            await _roundtrip(transport, protocol, MIB)
+            transport.close()
+            assert await protocol.lost is None
+
+    try:
+        run(main())
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_server_hostname_defaults_to_host(loop, run, server_ctx, client_ctx):
+    async def main():
+        server, port = await _echo_server(loop, server_ctx)
+        async with server:
+            # The certificate names 127.0.0.1: host doubles as server_hostname.
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=client_ctx
+            )
+            await _roundtrip(transport, protocol, 1000)
+            transport.close()
+            await protocol.lost
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await loop.create_connection(
+                    Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="other"
+                )
+
+    run(main())
+
+
+def test_ssl_true_uses_default_context(loop, run, server_ctx, tls_ca, monkeypatch):
+    directory = tempfile.mkdtemp(prefix="lt-", dir="/tmp")
+    cafile = os.path.join(directory, "ca.pem")
+    tls_ca.ca.cert_pem.write_to_path(cafile)
+
+    async def main():
+        server, port = await _echo_server(loop, server_ctx)
+        async with server:
+            # Not trusted by the system store: self-signed as far as it knows.
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await loop.create_connection(Client, "127.0.0.1", port, ssl=True)
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await loop.create_connection(
+                    Client, "127.0.0.1", port, ssl=True, server_hostname=""
+                )
+            monkeypatch.setenv("SSL_CERT_FILE", cafile)
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=True
+            )
+            await _roundtrip(transport, protocol, 1000)
+            transport.close()
+            await protocol.lost
+            with pytest.raises(ssl.SSLCertVerificationError, match="mismatch"):
+                await loop.create_connection(
+                    Client, "127.0.0.1", port, ssl=True, server_hostname="wrong.test"
+                )
+            # '' turns off name matching only.
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=True, server_hostname=""
+            )
+            await _roundtrip(transport, protocol, 1000)
+            transport.close()
+            await protocol.lost
+
+    try:
+        run(main())
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_empty_server_hostname_still_verifies_chain(loop, run, server_ctx):
+    async def main():
+        server, port = await _echo_server(loop, server_ctx)
+        async with server:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            assert context.verify_mode == ssl.CERT_REQUIRED
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await loop.create_connection(
+                    Client, "127.0.0.1", port, ssl=context, server_hostname=""
+                )
+
+    run(main())
+
+
+def test_argument_errors(loop, run, server_ctx, client_ctx):
+    async def main():
+        with pytest.raises(ValueError, match="server_hostname is only meaningful"):
+            await loop.create_connection(Client, "127.0.0.1", 1, server_hostname="h")
+        with socket.socket() as sock:
+            with pytest.raises(ValueError, match="server_hostname"):
+                await loop.create_connection(Client, sock=sock, ssl=client_ctx)
+        a, b = socket.socketpair()
+        with a, b:
+            # asyncio checks these once connected, we before: same error.
+            with pytest.raises(ValueError, match="ssl_handshake_timeout"):
+                await loop.connect_accepted_socket(
+                    Client, a, ssl=server_ctx, ssl_handshake_timeout=0
+                )
+            with pytest.raises(ValueError, match="ssl_shutdown_timeout"):
+                await loop.connect_accepted_socket(
+                    Client, a, ssl=server_ctx, ssl_shutdown_timeout=-1
+                )
+        with pytest.raises(TypeError):
+            await loop.create_server(Echo, "127.0.0.1", 0, ssl=True)
+        a, b = socket.socketpair()
+        with b:
+            with pytest.raises(ValueError, match="Server side SSL needs"):
+                await loop.connect_accepted_socket(Client, a, ssl=True)
+            a.close()
+
+    run(main())
+
+
+def test_handshake_timeout_silent_peer(loop, run, client_ctx):
+    async def main():
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)  # the kernel accepts; nobody ever answers
+            port = listener.getsockname()[1]
+            started = time.monotonic()
+            with pytest.raises(ConnectionAbortedError, match="SSL handshake is taking"):
+                await loop.create_connection(
+                    Client, "127.0.0.1", port, ssl=client_ctx,
+                    server_hostname="localhost", ssl_handshake_timeout=0.5,
+                )  # fmt: skip
+            assert 0.45 <= time.monotonic() - started < 2
+
+    run(main())
+
+
+class Stalled(asyncio.Protocol):
+    """Server side that stops reading once connected: close_notify and
+    data stay unread."""
+
+    def __init__(self, made):
+        self.made = made
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.pause_reading()
+        self.made.set_result(transport)
+
+
+def test_shutdown_timeout(loop, run, server_ctx, client_ctx):
+    async def main():
+        made = loop.create_future()
+        server = await loop.create_server(
+            lambda: Stalled(made), "127.0.0.1", 0, ssl=server_ctx
+        )
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=client_ctx,
+                server_hostname="localhost", ssl_shutdown_timeout=0.5,
+            )  # fmt: skip
+            peer = await made
+            started = time.monotonic()
+            transport.close()
+            exc = await protocol.lost
+            assert isinstance(exc, TimeoutError)
+            assert str(exc) == "SSL shutdown timed out"
+            assert time.monotonic() - started < 2
+            peer.abort()
+
+    run(main())
+
+
+def test_nothing_outlives_the_connection(loop, run, tls_ca):
+    refs = []
+
+    async def main():
+        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls_ca.cert.configure_cert(server_ctx)
+        client_ctx = ssl.create_default_context()
+        tls_ca.ca.configure_trust(client_ctx)
+        refs.extend([weakref.ref(server_ctx), weakref.ref(client_ctx)])
+        server, port = await _echo_server(loop, server_ctx)
+        async with server:
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
+            )
+            await _roundtrip(transport, protocol, 1000)
+            transport.close()
+            await protocol.lost
+        await asyncio.sleep(0.05)  # let the server side's close finish
+
+    run(main())
+    loop.close()
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None]
+
+
+def test_server_survives_failed_handshakes(loop, run, server_ctx, client_ctx):
+    async def main():
+        server, port = await _echo_server(loop, server_ctx)
+        async with server:
+            # A client that does not trust the server's certificate...
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await loop.create_connection(
+                    Client, "127.0.0.1", port, ssl=ssl.create_default_context(),
+                    server_hostname="localhost",
+                )  # fmt: skip
+            # ...and one that speaks plaintext.
+            reader = socket.create_connection(("127.0.0.1", port))
+            with reader:
+                reader.setblocking(False)
+                await loop.sock_sendall(reader, b"GET / HTTP/1.0\r\n\r\n" * 20)
+                while await loop.sock_recv(reader, 4096):
+                    pass  # the server answers with an alert, then closes
+            assert server.is_serving()
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
+            )
+            await _roundtrip(transport, protocol, 1000)
+            transport.close()
+            await protocol.lost
+
+    run(main())
+
+
+def test_peer_close_notify_reaches_eof_received(loop, run, server_ctx, client_ctx):
+    async def main():
+        server_side = loop.create_future()
+
+        class Closer(Echo):
+            def connection_made(self, transport):
+                super().connection_made(transport)
+                server_side.set_result(transport)
+
+        server = await loop.create_server(Closer, "127.0.0.1", 0, ssl=server_ctx)
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            transport, protocol = await loop.create_connection(
+                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
+            )
+            peer = await server_side
+            peer.write(b"bye")
+            peer.close()
+            assert await protocol.lost is None
+            assert bytes(protocol.data) == b"bye"
+            assert transport.is_closing()
+
+    run(main())
+
+
+@pytest.mark.ours_only
+def test_unclosed_tls_transport_warns(loop):
+    from loop_transports.tls import TLSProtocol
+
+    context = ssl.create_default_context()
+    tls = TLSProtocol(loop, asyncio.Protocol(), context, None, server_hostname="h")
+    transport = tls.transport
+    tls.transport = None
+    del tls
+    with pytest.warns(ResourceWarning, match="unclosed transport"):
+        del transport
+        gc.collect()
+
+
+def test_failed_handshake_reported_in_debug_mode(loop, run, server_ctx, loop_errors):
+    async def main():
+        loop.set_debug(True)
+        server, port = await _echo_server(loop, server_ctx)
+        async with server:
+            reader = socket.create_connection(("127.0.0.1", port))
+            with reader:
+                reader.setblocking(False)
+                await loop.sock_sendall(reader, b"\x00" * 4096)
+                while await loop.sock_recv(reader, 4096):
+                    pass
+            for _ in range(100):
+                if loop_errors:
+                    break
+                await asyncio.sleep(0.01)
+        loop.set_debug(False)
+
+    run(main())
+    messages = [context["message"] for context in loop_errors]
+    loop_errors.clear()
+    assert messages == ["Error on transport creation for incoming connection"]
