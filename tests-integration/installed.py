@@ -11,7 +11,13 @@ from __future__ import annotations
 import importlib.metadata
 import os
 
-FIVE = ["loop-core", "loop-transports", "loop-subprocess", "loop-policy", "loop-streams"]
+FIVE = [
+    "loop-core",
+    "loop-transports",
+    "loop-subprocess",
+    "loop-policy",
+    "loop-streams",
+]
 
 # The loop methods each distribution provides as loop_core.extensions
 # entry points (DESIGN.md §1-2).
@@ -44,7 +50,9 @@ def _is_installed(name: str) -> bool:
 
 
 INSTALLED = [name for name in FIVE if _is_installed(name)]
-EXPECTED = [n for n in os.environ.get("LOOP_EXPECTED_DISTRIBUTIONS", "").split(",") if n]
+EXPECTED = [
+    n for n in os.environ.get("LOOP_EXPECTED_DISTRIBUTIONS", "").split(",") if n
+]
 
 
 def module_of(dist: str) -> str:

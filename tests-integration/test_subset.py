@@ -9,10 +9,9 @@ import json
 import subprocess
 import sys
 
+import loop_core
 import pytest
 from installed import EXPECTED, FIVE, INSTALLED, PROVIDES, module_of
-
-import loop_core
 
 pytestmark = pytest.mark.ours_only
 
@@ -80,5 +79,7 @@ def test_wheel_contents(name):
     assert f"{module}/py.typed" in files
     assert f"{module}/__init__.py" in files
     assert not [f for f in files if "tests/" in f or "/test_" in f or "conftest" in f]
-    declared = {ep.name for ep in dist.entry_points if ep.group == "loop_core.extensions"}
+    declared = {
+        ep.name for ep in dist.entry_points if ep.group == "loop_core.extensions"
+    }
     assert declared == set(PROVIDES.get(name, []))
