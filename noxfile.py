@@ -35,7 +35,7 @@ TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6", "trustme>=1.1"
 # What the conformance run installs: a distribution joins once all of its
 # methods are implemented, so its CPython tests count as real results
 # (until then they are reported as "needs <distribution>").
-CONFORMANCE_PACKAGES = ["loop-core", "loop-policy"]
+CONFORMANCE_PACKAGES = list(PACKAGES)
 
 # The distributions that need another one present: streams rides on
 # transports. Every other combination that includes loop-core is "closed".

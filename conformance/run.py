@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--write records complete runs only", file=sys.stderr)
         return 2
 
-    suites = [s for s in SUITES if (s.module in args.suites if args.suites else True)]
+    suites = [s for s in SUITES if (s.name in args.suites if args.suites else True)]
     if args.quick:
         suites = [s for s in suites if s.quick]
     key = expected.python_key()
@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def one(suite: Suite) -> None:
         result = orchestrate.run_suite(suite, options)
-        run.suites[suite.module] = result
+        run.suites[suite.name] = result
         counts = ", ".join(f"{n} {c}" for c, n in sorted(result.counts.items()))
-        print(f"  {suite.module}: {result.note or counts} ({result.duration:.0f}s)")
+        print(f"  {suite.name}: {result.note or counts} ({result.duration:.0f}s)")
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         list(pool.map(one, suites))

@@ -46,6 +46,35 @@ def install(make: Factory) -> None:
     _bridge_logger()
 
 
+# What a suite variant puts in asyncio's namespace (the CPython modules
+# reach streams and subprocesses as ``asyncio.<name>``).
+_STREAMS_NAMES = (
+    "StreamReader",
+    "StreamWriter",
+    "StreamReaderProtocol",
+    "open_connection",
+    "start_server",
+    "open_unix_connection",
+    "start_unix_server",
+    "create_subprocess_exec",
+    "create_subprocess_shell",
+)
+
+
+def install_variant(variant: str) -> None:
+    """Test another implementation of the module's subject: ``loop_streams``
+    replaces asyncio's streams and subprocess helpers with ours."""
+    if variant != "loop_streams":
+        raise ValueError(f"unknown suite variant {variant!r}")
+    try:
+        import loop_streams
+    except ImportError:
+        raise unittest.SkipTest("needs loop-streams") from None
+
+    for name in _STREAMS_NAMES:
+        setattr(asyncio, name, getattr(loop_streams, name))
+
+
 def _patch_policy(make: Factory) -> None:
     ours = _our_policy_class(make)
     if ours is not None:

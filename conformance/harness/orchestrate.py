@@ -49,7 +49,7 @@ def available(suite: Suite) -> bool:
 
 def run_suite(suite: Suite, options: Options) -> SuiteResult:
     """Run, retry and classify one suite."""
-    result = SuiteResult(suite.module)
+    result = SuiteResult(suite.name)
     if not available(suite):
         result.note = "not in this Python's test_asyncio"
         return result
@@ -75,7 +75,7 @@ def run_suite(suite: Suite, options: Options) -> SuiteResult:
     for test_id, verdict in verdicts.items():
         result.add(test_id, verdict)
     result.duration = round(time.monotonic() - started, 1)
-    _write_failures(options.logs / f"{suite.module}.failures.txt", records, verdicts)
+    _write_failures(options.logs / f"{suite.name}.failures.txt", records, verdicts)
     return result
 
 
@@ -86,8 +86,8 @@ def _run(
 
     Returns the ``done`` records, a note on trouble, the dropped classes.
     """
-    scratch = Path(tempfile.mkdtemp(prefix=f"conformance-{suite.module}-"))
-    log_path = options.logs / f"{suite.module}.log"
+    scratch = Path(tempfile.mkdtemp(prefix=f"conformance-{suite.name}-"))
+    log_path = options.logs / f"{suite.name}.log"
     done: dict[str, dict[str, Any]] = {}
     dropped: dict[str, str] = {}
     note = None
@@ -101,7 +101,7 @@ def _run(
                 sys.executable,
                 "-m",
                 "harness.worker",
-                suite.module,
+                suite.name,
                 f"--loop={options.loop}",
                 f"--events={events}",
                 f"--hang-file={hang}",

@@ -155,12 +155,12 @@ def console(run: RunResult) -> str:
     """A plain-text summary of one run, for the terminal."""
     needs = _needs([run])
     names = ["passed", "failed", "known", "skipped", "n/a", *needs, "total"]
-    lines = [f"{'module':<26}" + "".join(f"{n:>17}" for n in names)]
+    lines = [f"{'module':<30}" + "".join(f"{n:>17}" for n in names)]
     for name, suite in sorted(run.suites.items()):
         cells = _counts(suite, needs)
         extra = f"  ({suite.note})" if suite.note else f"  {suite.duration:.0f}s"
-        lines.append(f"{name:<26}" + "".join(f"{c:>17}" for c in cells) + extra)
-    lines.append(f"{'TOTAL':<26}" + "".join(f"{c:>17}" for c in _counts(run, needs)))
+        lines.append(f"{name:<30}" + "".join(f"{c:>17}" for c in cells) + extra)
+    lines.append(f"{'TOTAL':<30}" + "".join(f"{c:>17}" for c in _counts(run, needs)))
     for suite in run.suites.values():
         for test_id in suite.ids("failed"):
             lines.append(f"FAILED {test_id}: {suite.tests[test_id].get('essence')}")

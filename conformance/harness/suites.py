@@ -54,6 +54,14 @@ class Suite:
     requires: str | None = None
     # part of the fast subset run by --quick
     quick: bool = False
+    # run against another implementation of what the module tests:
+    # "loop_streams" puts our streams in asyncio's namespace (adapt.py)
+    variant: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The suite's name in the catalog, results and logs."""
+        return f"{self.module}[{self.variant}]" if self.variant else self.module
 
 
 _SELECTOR_VARIANTS = (
@@ -190,6 +198,7 @@ SUITES: tuple[Suite, ...] = (
         requires="loop-transports",
     ),
     Suite("test_streams", requires="loop-transports"),
+    Suite("test_streams", requires="loop-streams", variant="loop_streams"),
     Suite("test_ssl", requires="loop-transports"),
     Suite(
         "test_sslproto",
@@ -216,6 +225,19 @@ SUITES: tuple[Suite, ...] = (
         },
         requires="loop-subprocess",
     ),
+    Suite(
+        # The same tests with loop_streams' create_subprocess_* and Process.
+        "test_subprocess",
+        drop={
+            "SubprocessMultiLoopWatcherTests": _WATCHER,
+            "SubprocessSafeWatcherTests": _WATCHER,
+            "SubprocessFastWatcherTests": _WATCHER,
+            "SubprocessPidfdWatcherTests": _WATCHER,
+            "SubprocessProactorTests": _PROACTOR,
+        },
+        requires="loop-streams",
+        variant="loop_streams",
+    ),
     # asyncio's implementation modules: every test is listed not applicable
     # in expected.toml; they are loaded only to be counted.
     Suite("test_base_events"),
@@ -225,4 +247,4 @@ SUITES: tuple[Suite, ...] = (
     Suite("test_windows_utils"),
 )
 
-BY_NAME: dict[str, Suite] = {suite.module: suite for suite in SUITES}
+BY_NAME: dict[str, Suite] = {suite.name: suite for suite in SUITES}

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         make = loops.factory(args.loop)
         adapt.install(make)
         try:
+            if suite.variant is not None:
+                adapt.install_variant(suite.variant)
             module = collect.import_module(suite)
         except unittest.SkipTest as exc:
             events.emit("module", reason=str(exc))
