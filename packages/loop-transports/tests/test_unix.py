@@ -50,8 +50,8 @@ def _is_asyncio(loop):
 
 
 def _cleans_up(loop):
-    """asyncio removes the socket file on close from 3.13; we always do."""
-    return not _is_asyncio(loop) or sys.version_info >= (3, 13)
+    """asyncio removes the socket file on close from 3.13 on, and so do we."""
+    return sys.version_info >= (3, 13)
 
 
 async def _echo_through(loop, protocols, path, payload=b"ping"):
@@ -256,7 +256,7 @@ def test_abstract_name(loop, run, protocols):
     run(main())
 
 
-# -- cleanup_socket (3.13's behaviour; ours on every Python) -------------
+# -- cleanup_socket (3.13's default) -------------------------------------
 
 
 def _needs_cleanup_socket(loop):
@@ -498,7 +498,9 @@ def test_cleanup_error_reported(loop, run, protocols, sock_dir, loop_errors):
         raise PermissionError(errno.EACCES, "no", name)
 
     async def main():
-        server = await loop.create_unix_server(protocols.Echo, path)
+        server = await loop.create_unix_server(
+            protocols.Echo, path, cleanup_socket=True
+        )
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(os, "unlink", refuse)
             server.close()
@@ -512,3 +514,18 @@ def test_cleanup_error_reported(loop, run, protocols, sock_dir, loop_errors):
     assert "Unable to clean up listening UNIX socket" in context["message"]
     assert isinstance(context["exception"], PermissionError)
     loop_errors.clear()
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="3.13 removes it")
+def test_socket_file_kept_on_close_before_313(loop, run, protocols, sock_dir):
+    """Before 3.13 asyncio leaves the socket file in place, and code (CPython's
+    own tests included) unlinks it afterwards: so do we."""
+    path = os.path.join(sock_dir, "s")
+
+    async def main():
+        server = await loop.create_unix_server(protocols.Echo, path)
+        server.close()
+        await server.wait_closed()
+
+    run(main())
+    assert os.path.exists(path)

@@ -11,9 +11,10 @@ Socket files, as asyncio does it:
   directory) is refused with ``OSError(EADDRINUSE, "Address ... is already
   in use")``.
 - Closing the server removes the socket file it listens on (3.13's
-  ``cleanup_socket=True``), but only if the path still names the very file
-  that was there when the server was made: a file someone else has since
-  put there is left alone.
+  ``cleanup_socket=True``, the default from 3.13 on as in asyncio; earlier
+  Pythons keep the file unless asked), but only if the path still names the
+  very file that was there when the server was made: a file someone else
+  has since put there is left alone.
 - Linux abstract names (a leading NUL byte) are not files: no removal,
   before or after.
 """
@@ -25,6 +26,7 @@ import errno
 import os
 import socket
 import stat
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +35,10 @@ from .connections import _make_transport
 from .server import Server
 
 __all__ = ["create_unix_connection", "create_unix_server"]
+
+# asyncio removes the socket file on close from 3.13 on; before, it never
+# does, and CPython's own tests for those versions rely on the file staying.
+_CLEANUP_BY_DEFAULT = sys.version_info >= (3, 13)
 
 ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 _Path = str | bytes | os.PathLike[str] | os.PathLike[bytes]
@@ -183,10 +189,11 @@ async def create_unix_server(
     ssl_handshake_timeout: float | None = None,
     ssl_shutdown_timeout: float | None = None,
     start_serving: bool = True,
-    cleanup_socket: bool = True,
+    cleanup_socket: bool = _CLEANUP_BY_DEFAULT,
 ) -> Server:
-    """asyncio's ``loop.create_unix_server()``, plain or TLS, with 3.13's
-    ``cleanup_socket`` on every Python."""
+    """asyncio's ``loop.create_unix_server()``, plain or TLS; 3.13's
+    ``cleanup_socket`` is accepted on every Python, and defaults to True
+    where asyncio's does."""
     if isinstance(ssl, bool):
         raise TypeError("ssl argument must be an SSLContext or None")
     if not ssl:
