@@ -1,17 +1,21 @@
 """Shared pieces for running unchanged third-party asyncio software on our
-loop and on asyncio's (the ``loop_factory`` fixture from loop_core.testing
-gives one of each per test).
+loop and on asyncio's. Every test takes ``run`` (or ``loop_factory``), so
+loop_core.testing parametrizes it over our loop (epoll and selectors
+pollers) and asyncio's, and fails it on any exception-handler call or a
+changed fd count.
 
-``run(coro)`` drives a coroutine the way applications do, through
+``run(main)`` drives ``main()`` the way applications do, through
 ``asyncio.Runner`` with the fixture's loop factory, so task cancellation,
 async-generator and executor shutdown at the end are the real ones, and a
 hang ends as a ``TimeoutError`` in this test instead of stopping the run.
+Plain helpers live in ``support.py`` (imported as ``thirdparty.support``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +23,7 @@ from typing import Any, TypeVar
 import pytest
 
 T = TypeVar("T")
+
 
 @pytest.fixture
 def run(
@@ -64,9 +69,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture
-def short_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def short_tmp() -> Iterator[Path]:
     """A short directory for Unix socket paths (108-byte limit)."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="lp") as name:
         yield Path(name)

@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,130 +15,9 @@ from thirdparty.support import MIB, ipv6_loopback_available, pattern
 
 aiohttp = pytest.importorskip("aiohttp")
 from aiohttp import web  # noqa: E402
+from thirdparty.aiohttp_app import BIG, CHUNK, State, make_app, serving  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
-
-BIG = 10 * MIB
-CHUNK = 64 * 1024
-FILE_KEY = web.AppKey("file", Path)
-
-
-class State:
-    def __init__(self) -> None:
-        self.slow_entered = asyncio.Event()
-        self.slow_release = asyncio.Event()
-        self.ws_closed_with: list[int | None] = []
-
-
-def make_app(state: State) -> web.Application:
-    routes = web.RouteTableDef()
-
-    @routes.get("/hello")
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text=f"hello {request.query.get('name', '')}")
-
-    @routes.get("/peer")
-    async def peer(request: web.Request) -> web.Response:
-        return web.Response(text=str(request.remote))
-
-    @routes.post("/echo")
-    async def echo(request: web.Request) -> web.Response:
-        return web.Response(body=await request.read())
-
-    @routes.post("/json")
-    async def add(request: web.Request) -> web.Response:
-        data = await request.json()
-        return web.json_response({"sum": data["a"] + data["b"], "n": len(data["xs"])})
-
-    @routes.post("/upload")
-    async def upload(request: web.Request) -> web.Response:
-        # A slow consumer: the client must be held back by flow control,
-        # not buffered without limit, and no byte may be lost.
-        digest = hashlib.sha256()
-        total = 0
-        async for chunk in request.content.iter_chunked(CHUNK):
-            digest.update(chunk)
-            total += len(chunk)
-            if total % (MIB) < CHUNK:
-                await asyncio.sleep(0.005)
-        return web.json_response({"sha256": digest.hexdigest(), "size": total})
-
-    @routes.get("/download")
-    async def download(request: web.Request) -> web.StreamResponse:
-        resp = web.StreamResponse()
-        resp.content_length = BIG
-        await resp.prepare(request)
-        data = pattern(BIG, seed=2)
-        for start in range(0, BIG, CHUNK):
-            await resp.write(data[start : start + CHUNK])
-        await resp.write_eof()
-        return resp
-
-    @routes.get("/file")
-    async def file(request: web.Request) -> web.FileResponse:
-        # FileResponse sends with loop.sendfile() (os.sendfile on plain
-        # sockets, a read/write fallback under TLS).
-        return web.FileResponse(request.app[FILE_KEY])
-
-    @routes.get("/slow")
-    async def slow(request: web.Request) -> web.Response:
-        state.slow_entered.set()
-        await state.slow_release.wait()
-        return web.Response(text="finished")
-
-    @routes.get("/ws")
-    async def ws_echo(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(max_msg_size=4 * MIB)
-        await ws.prepare(request)
-        async for msg in ws:
-            if msg.type == aiohttp.WSMsgType.TEXT:
-                if msg.data.startswith("close:"):
-                    await ws.close(code=int(msg.data[6:]), message=b"as asked")
-                    break
-                await ws.send_str(msg.data)
-            elif msg.type == aiohttp.WSMsgType.BINARY:
-                await ws.send_bytes(msg.data)
-        state.ws_closed_with.append(ws.close_code)
-        return ws
-
-    app = web.Application(client_max_size=BIG + MIB)
-    app.add_routes(routes)
-    return app
-
-
-@asynccontextmanager
-async def serving(
-    state: State,
-    *,
-    where: str = "tcp",
-    path: Path | None = None,
-    ssl_context: Any = None,
-    file: Path | None = None,
-) -> AsyncIterator[str]:
-    app = make_app(state)
-    if file is not None:
-        app[FILE_KEY] = file
-    runner = web.AppRunner(app, shutdown_timeout=5)
-    await runner.setup()
-    site: web.BaseSite
-    if where == "unix":
-        assert path is not None
-        site = web.UnixSite(runner, str(path))
-    elif where == "ipv6":
-        site = web.TCPSite(runner, "::1", 0)
-    else:
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
-    await site.start()
-    try:
-        if where == "unix":
-            yield "http://localhost"
-        elif where == "ipv6":
-            yield f"http://[::1]:{runner.addresses[0][1]}"
-        else:
-            scheme = "https" if ssl_context else "http"
-            yield f"{scheme}://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 def test_get_post_json(run: Callable[..., Any]) -> None:
@@ -171,10 +49,13 @@ def test_streamed_upload_slow_consumer(run: Callable[..., Any]) -> None:
             yield data[start : start + CHUNK]
 
     async def main() -> None:
-        async with serving(State()) as base, aiohttp.ClientSession() as session:
-            async with session.post(f"{base}/upload", data=chunks()) as r:
-                assert r.status == 200
-                result = await r.json()
+        async with (
+            serving(State()) as base,
+            aiohttp.ClientSession() as session,
+            session.post(f"{base}/upload", data=chunks()) as r,
+        ):
+            assert r.status == 200
+            result = await r.json()
         assert result == {"sha256": hashlib.sha256(data).hexdigest(), "size": BIG}
 
     run(main)
@@ -184,17 +65,20 @@ def test_streamed_download_slow_consumer(run: Callable[..., Any]) -> None:
     expected = hashlib.sha256(pattern(BIG, seed=2)).hexdigest()
 
     async def main() -> None:
-        async with serving(State()) as base, aiohttp.ClientSession() as session:
-            async with session.get(f"{base}/download") as r:
-                assert r.status == 200
-                assert r.content_length == BIG
-                digest = hashlib.sha256()
-                total = 0
-                async for chunk in r.content.iter_chunked(CHUNK):
-                    digest.update(chunk)
-                    total += len(chunk)
-                    if total % MIB < CHUNK:
-                        await asyncio.sleep(0.005)
+        async with (
+            serving(State()) as base,
+            aiohttp.ClientSession() as session,
+            session.get(f"{base}/download") as r,
+        ):
+            assert r.status == 200
+            assert r.content_length == BIG
+            digest = hashlib.sha256()
+            total = 0
+            async for chunk in r.content.iter_chunked(CHUNK):
+                digest.update(chunk)
+                total += len(chunk)
+                if total % MIB < CHUNK:
+                    await asyncio.sleep(0.005)
         assert total == BIG
         assert digest.hexdigest() == expected
 
@@ -245,7 +129,8 @@ def test_200_concurrent_requests(run: Callable[..., Any]) -> None:
                 async def one(i: int) -> str:
                     async with session.post(f"{base}/echo", data=f"req {i}") as r:
                         assert r.status == 200
-                        return await r.text()
+                        text: str = await r.text()
+                        return text
 
                 results = await asyncio.gather(*(one(i) for i in range(200)))
         assert results == [f"req {i}" for i in range(200)]
@@ -273,7 +158,7 @@ def test_graceful_shutdown_with_request_in_flight(run: Callable[..., Any]) -> No
             # The listener goes away first; the request keeps running.
             for _ in range(200):
                 try:
-                    reader, writer = await asyncio.open_connection(
+                    _reader, writer = await asyncio.open_connection(
                         "127.0.0.1", runner_port(base)
                     )
                 except (ConnectionRefusedError, ConnectionResetError):
@@ -318,13 +203,15 @@ def test_unix_socket_site(run: Callable[..., Any], short_tmp: Path) -> None:
 @pytest.mark.skipif(not ipv6_loopback_available(), reason="::1 is not available")
 def test_ipv6_site(run: Callable[..., Any]) -> None:
     async def main() -> None:
-        async with serving(State(), where="ipv6") as base:
-            async with aiohttp.ClientSession() as session:
-                async with session.get(f"{base}/hello", params={"name": "v6"}) as r:
-                    assert r.status == 200
-                    assert await r.text() == "hello v6"
-                async with session.get(f"{base}/peer") as r:
-                    assert await r.text() == "::1"
+        async with (
+            serving(State(), where="ipv6") as base,
+            aiohttp.ClientSession() as session,
+        ):
+            async with session.get(f"{base}/hello", params={"name": "v6"}) as r:
+                assert r.status == 200
+                assert await r.text() == "hello v6"
+            async with session.get(f"{base}/peer") as r:
+                assert await r.text() == "::1"
 
     run(main)
 
@@ -334,9 +221,14 @@ def test_json_roundtrip_large(run: Callable[..., Any]) -> None:
     payload = {"a": 1, "b": 1, "xs": [{"k": "v" * 50}] * 20000}
 
     async def main() -> None:
-        async with serving(State()) as base, aiohttp.ClientSession() as session:
-            async with session.post(f"{base}/json", data=io.BytesIO(json.dumps(payload).encode())) as r:
-                assert await r.json() == {"sum": 2, "n": 20000}
+        async with (
+            serving(State()) as base,
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{base}/json", data=io.BytesIO(json.dumps(payload).encode())
+            ) as r,
+        ):
+            assert await r.json() == {"sum": 2, "n": 20000}
 
     run(main)
 
@@ -382,21 +274,23 @@ def test_file_response_sendfile(
             return sent
 
         loop.sendfile = spy  # type: ignore[method-assign]
-        async with serving(State(), ssl_context=server_ctx, file=path) as base:
-            async with aiohttp.ClientSession() as session:
-                async with session.get(f"{base}/file", ssl=client_ssl) as r:
-                    assert r.status == 200
-                    assert r.content_length == len(data)
-                    digest = hashlib.sha256()
-                    async for chunk in r.content.iter_chunked(CHUNK):
-                        digest.update(chunk)
-                # A range request: sendfile from an offset.
-                headers = {"Range": "bytes=1000-2999999"}
-                async with session.get(
-                    f"{base}/file", ssl=client_ssl, headers=headers
-                ) as r:
-                    assert r.status == 206
-                    assert await r.read() == data[1000:3000000]
+        async with (
+            serving(State(), ssl_context=server_ctx, file=path) as base,
+            aiohttp.ClientSession() as session,
+        ):
+            async with session.get(f"{base}/file", ssl=client_ssl) as r:
+                assert r.status == 200
+                assert r.content_length == len(data)
+                digest = hashlib.sha256()
+                async for chunk in r.content.iter_chunked(CHUNK):
+                    digest.update(chunk)
+            # A range request: sendfile from an offset.
+            headers = {"Range": "bytes=1000-2999999"}
+            async with session.get(
+                f"{base}/file", ssl=client_ssl, headers=headers
+            ) as r:
+                assert r.status == 206
+                assert await r.read() == data[1000:3000000]
         assert digest.hexdigest() == hashlib.sha256(data).hexdigest()
 
     run(main)
@@ -412,21 +306,21 @@ def test_https_round_trips(run: Callable[..., Any], tls_files: dict[str, Any]) -
 
     async def main() -> None:
         ssl_ctx = tls_files["client_ctx"]
-        async with serving(State(), ssl_context=tls_files["server_ctx"]) as base:
-            async with aiohttp.ClientSession() as session:
-                async with session.get(f"{base}/hello", ssl=ssl_ctx) as r:
-                    assert await r.text() == "hello "
-                async with session.post(
-                    f"{base}/upload", data=chunks(), ssl=ssl_ctx
-                ) as r:
-                    assert await r.json() == {
-                        "sha256": hashlib.sha256(data).hexdigest(),
-                        "size": BIG,
-                    }
-                async with session.ws_connect(f"{base}/ws", ssl=ssl_ctx) as ws:
-                    blob = pattern(MIB, seed=10)
-                    await ws.send_bytes(blob)
-                    assert await ws.receive_bytes() == blob
-                    await ws.close()
+        async with (
+            serving(State(), ssl_context=tls_files["server_ctx"]) as base,
+            aiohttp.ClientSession() as session,
+        ):
+            async with session.get(f"{base}/hello", ssl=ssl_ctx) as r:
+                assert await r.text() == "hello "
+            async with session.post(f"{base}/upload", data=chunks(), ssl=ssl_ctx) as r:
+                assert await r.json() == {
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": BIG,
+                }
+            async with session.ws_connect(f"{base}/ws", ssl=ssl_ctx) as ws:
+                blob = pattern(MIB, seed=10)
+                await ws.send_bytes(blob)
+                assert await ws.receive_bytes() == blob
+                await ws.close()
 
     run(main)

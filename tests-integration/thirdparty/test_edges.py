@@ -16,6 +16,7 @@ from thirdparty.support import MIB, ipv6_loopback_available, pattern
 
 aiohttp = pytest.importorskip("aiohttp")
 from aiohttp import web  # noqa: E402
+from aiohttp.abc import AbstractResolver, ResolveResult  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -41,6 +42,12 @@ def edge_app(seen: Seen) -> web.Application:
         try:
             while True:
                 await resp.write(block)
+                # resp.write() only suspends while the transport is paused.
+                # If the peer's reset lands while this loop runs, a TLS
+                # transport (asyncio's as well as ours) keeps taking and
+                # dropping writes, unpaused and not closing, until its
+                # connection_lost() runs, which needs a turn of the loop.
+                await asyncio.sleep(0)
         except (ConnectionError, asyncio.CancelledError) as exc:
             seen.stream_error.append(exc)
             raise
@@ -105,7 +112,9 @@ def test_client_vanishes_mid_stream(
         async with serving(seen, ssl_context=server_ctx) as port:
             scheme = "https" if tls else "http"
             async with aiohttp.ClientSession() as session:
-                r = await session.get(f"{scheme}://127.0.0.1:{port}/endless", ssl=client_ssl)
+                r = await session.get(
+                    f"{scheme}://127.0.0.1:{port}/endless", ssl=client_ssl
+                )
                 got = 0
                 async for chunk in r.content.iter_chunked(CHUNK):
                     got += len(chunk)
@@ -169,10 +178,10 @@ def test_happy_eyeballs_falls_back_from_ipv6(run: Callable[..., Any]) -> None:
         async with serving(Seen(), host="127.0.0.1") as port:
             loop = asyncio.get_running_loop()
 
-            class TwoFamilies(aiohttp.abc.AbstractResolver):
+            class TwoFamilies(AbstractResolver):
                 async def resolve(
                     self, host: str, port: int = 0, family: int = 0
-                ) -> list[dict[str, Any]]:
+                ) -> list[ResolveResult]:
                     return [
                         {
                             "hostname": host,
@@ -182,7 +191,10 @@ def test_happy_eyeballs_falls_back_from_ipv6(run: Callable[..., Any]) -> None:
                             "proto": 0,
                             "flags": socket.AI_NUMERICHOST,
                         }
-                        for fam, addr in ((socket.AF_INET6, "::1"), (socket.AF_INET, "127.0.0.1"))
+                        for fam, addr in (
+                            (socket.AF_INET6, "::1"),
+                            (socket.AF_INET, "127.0.0.1"),
+                        )
                     ]
 
                 async def close(self) -> None:
@@ -191,10 +203,13 @@ def test_happy_eyeballs_falls_back_from_ipv6(run: Callable[..., Any]) -> None:
             connector = aiohttp.TCPConnector(
                 resolver=TwoFamilies(), happy_eyeballs_delay=0.25
             )
-            async with aiohttp.ClientSession(connector=connector) as session:
-                async with session.get(f"http://twofamilies.test:{port}/hello") as r:
-                    assert await r.text() == "hello"
-            # Plain create_connection with both families, as asyncio does it.
+            async with (
+                aiohttp.ClientSession(connector=connector) as session,
+                session.get(f"http://twofamilies.test:{port}/hello") as r,
+            ):
+                assert await r.text() == "hello"
+            # Plain create_connection through the resolver (where localhost
+            # is ::1 first, this is the same fall-back in our own code).
             transport, _ = await loop.create_connection(
                 asyncio.Protocol, "localhost", port, happy_eyeballs_delay=0.1
             )
@@ -212,25 +227,29 @@ def test_https_download_slow_reader(
     expected = hashlib.sha256(pattern(BIG, seed=13)).hexdigest()
 
     async def main() -> None:
-        async with serving(Seen(), ssl_context=tls_files["server_ctx"]) as port:
-            async with aiohttp.ClientSession() as session:
-                async with session.get(
-                    f"https://127.0.0.1:{port}/big", ssl=tls_files["client_ctx"]
-                ) as r:
-                    digest = hashlib.sha256()
-                    total = 0
-                    async for chunk in r.content.iter_chunked(CHUNK):
-                        digest.update(chunk)
-                        total += len(chunk)
-                        if total % MIB < CHUNK:
-                            await asyncio.sleep(0.01)
+        async with (
+            serving(Seen(), ssl_context=tls_files["server_ctx"]) as port,
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"https://127.0.0.1:{port}/big", ssl=tls_files["client_ctx"]
+            ) as r,
+        ):
+            digest = hashlib.sha256()
+            total = 0
+            async for chunk in r.content.iter_chunked(CHUNK):
+                digest.update(chunk)
+                total += len(chunk)
+                if total % MIB < CHUNK:
+                    await asyncio.sleep(0.01)
         assert total == BIG
         assert digest.hexdigest() == expected
 
     run(main)
 
 
-def test_https_200_concurrent(run: Callable[..., Any], tls_files: dict[str, Any]) -> None:
+def test_https_200_concurrent(
+    run: Callable[..., Any], tls_files: dict[str, Any]
+) -> None:
     async def main() -> None:
         async with serving(Seen(), ssl_context=tls_files["server_ctx"]) as port:
             connector = aiohttp.TCPConnector(limit=0, ssl=tls_files["client_ctx"])
@@ -238,9 +257,58 @@ def test_https_200_concurrent(run: Callable[..., Any], tls_files: dict[str, Any]
 
                 async def one() -> str:
                     async with session.get(f"https://127.0.0.1:{port}/hello") as r:
-                        return await r.text()
+                        text: str = await r.text()
+                        return text
 
                 results = await asyncio.gather(*(one() for _ in range(200)))
         assert results == ["hello"] * 200
+
+    run(main)
+
+
+def reset_socket(sock: socket.socket) -> None:
+    """Close with SO_LINGER 0: the peer sees RST, not FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+    sock.close()
+
+
+@pytest.mark.parametrize("when", ["in-request", "in-response"])
+def test_client_resets_connection(run: Callable[..., Any], when: str) -> None:
+    """A client that aborts with RST half-way through its request body or
+    the server's response: aiohttp's handler ends, the loop's exception
+    handler hears nothing, the server keeps serving."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        seen = Seen()
+        async with serving(seen) as port:
+            for _ in range(5):
+                sock = socket.socket()
+                sock.setblocking(False)
+                await loop.sock_connect(sock, ("127.0.0.1", port))
+                if when == "in-request":
+                    await loop.sock_sendall(
+                        sock,
+                        b"POST /hello HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Length: 1000000\r\n\r\n" + b"x" * 50000,
+                    )
+                else:
+                    seen.stream_ended.clear()
+                    await loop.sock_sendall(
+                        sock, b"GET /endless HTTP/1.1\r\nHost: x\r\n\r\n"
+                    )
+                    got = 0
+                    while got < MIB:
+                        got += len(await loop.sock_recv(sock, CHUNK))
+                reset_socket(sock)
+                if when == "in-response":
+                    await seen.stream_ended.wait()
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"http://127.0.0.1:{port}/hello") as r,
+            ):
+                assert await r.text() == "hello"
+        if when == "in-response":
+            assert len(seen.stream_error) == 5
 
     run(main)

@@ -102,7 +102,10 @@ def test_unchanged_aiohttp_script(kind: str, tmp_path: Path) -> None:
     prefix = runner_prefix(kind)
     (tmp_path / "server.py").write_text(SERVER)
     (tmp_path / "client.py").write_text(CLIENT)
+    # Debug mode would make run_app log every request to stderr, which
+    # must otherwise stay empty.
     env = {**os.environ, "PYTHONWARNINGS": "error"}
+    env.pop("PYTHONASYNCIODEBUG", None)
     server = subprocess.Popen(
         [*prefix, str(tmp_path / "server.py")],
         stdout=subprocess.PIPE,
@@ -126,7 +129,7 @@ def test_unchanged_aiohttp_script(kind: str, tmp_path: Path) -> None:
         result = json.loads(client.stdout)
         # run_app stops gracefully on SIGINT (its own loop signal handler).
         server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=30)
+        _out, err = server.communicate(timeout=30)
     finally:
         if server.poll() is None:
             server.kill()
