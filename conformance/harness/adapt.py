@@ -78,10 +78,9 @@ def install_variant(variant: str) -> None:
 def _patch_policy(make: Factory) -> None:
     ours = _our_policy_class(make)
     if ours is not None:
-        import asyncio.unix_events
-
+        unix_events = importlib.import_module("asyncio.unix_events")
         setattr(asyncio, "DefaultEventLoopPolicy", ours)
-        setattr(asyncio.unix_events, "DefaultEventLoopPolicy", ours)
+        setattr(unix_events, "DefaultEventLoopPolicy", ours)
     else:
         policy_class: Any = asyncio.DefaultEventLoopPolicy
         policy_class._loop_factory = staticmethod(make)
