@@ -1,4 +1,4 @@
-"""A shell-style pipeline, ``seq 1 50000 | sort -r | head -3``, as three
+"""A shell-style pipeline, ``seq 1 50000 | sort -rn | tail -3``, as three
 children joined by OS pipes, plus one child fed through stdin with
 communicate(): loop-subprocess reaps them without a thread or SIGCHLD."""
 
@@ -19,19 +19,19 @@ async def pipeline():
     sort = await loop_streams.create_subprocess_exec(
         "sort", "-rn", stdin=read_1, stdout=write_2
     )
-    head = await loop_streams.create_subprocess_exec(
-        "head", "-3", stdin=read_2, stdout=PIPE
+    tail = await loop_streams.create_subprocess_exec(
+        "tail", "-3", stdin=read_2, stdout=PIPE
     )
     for fd in (read_1, write_1, read_2, write_2):
         os.close(fd)  # the children hold their own copies
-    out = await head.stdout.read()
-    codes = [await p.wait() for p in (seq, sort, head)]
+    out = await tail.stdout.read()
+    codes = [await p.wait() for p in (seq, sort, tail)]
     return out.decode().split(), codes
 
 
 async def main():
     top, codes = await pipeline()
-    print("seq 1 50000 | sort -rn | head -3 ->", " ".join(top))
+    print("seq 1 50000 | sort -rn | tail -3 ->", " ".join(top))
     code = "import sys; data = sys.stdin.buffer.read(); print(len(data), data[:5])"
     child = await loop_streams.create_subprocess_exec(
         sys.executable, "-c", code, stdin=PIPE, stdout=PIPE
