@@ -77,3 +77,41 @@ def test_timer_cancelled_by_one_due_at_the_same_time(loop):
     loop.run_forever()
     assert calls == ["a"]
     assert b.cancelled()
+
+
+@pytest.mark.ours_only
+def test_timers_at_same_time_run_in_order_made_after_cancellations(loop):
+    # asyncio's heap does not keep ties in order; ours does. Enough
+    # cancelled timers to compact the heap while live ones share a due time.
+    calls = []
+    when = loop.time() + 0.01
+    doomed = []
+    for i in range(300):
+        loop.call_at(when, calls.append, i)
+        doomed.append(loop.call_at(when, calls.append, "cancelled"))
+        doomed.append(loop.call_later(3600, noop))
+    for handle in doomed:
+        handle.cancel()
+    loop.call_at(when + 0.001, loop.stop)
+    loop.run_forever()
+    assert calls == list(range(300))
+
+
+@pytest.mark.ours_only
+def test_cancelling_timers_that_share_a_due_time_compacts_rarely(loop):
+    # The heap has one entry per due time: cancelling many timers that share
+    # one must not compact (a pass over every timer) every few cancellations.
+    compactions = []
+    compact = loop._compact_timers
+
+    def counting_compact():
+        compactions.append(len(loop._timers))
+        compact()
+
+    loop._compact_timers = counting_compact
+    when = loop.time() + 3600
+    handles = [loop.call_at(when, noop) for _ in range(PER_BATCH)]
+    for handle in handles:
+        handle.cancel()
+    assert 1 <= len(compactions) <= 20
+    assert loop._timer_cancelled_count < PER_BATCH // 2

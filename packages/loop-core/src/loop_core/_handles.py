@@ -20,11 +20,11 @@ from ._format import describe_callback
 if TYPE_CHECKING:
     from ._loop import EventLoop
 
-__all__ = ["Handle", "TimerHandle"]
+__all__ = ["Handle", "TimerHandle", "drop_own_frames"]
 
-# Compact the loop's timer heap when more than this many entries are
-# cancelled *and* they are more than half of it: memory stays bounded and
-# the work is amortised over the cancellations.
+# Compact the loop's timers when more than this many are cancelled *and*
+# they are more than half of them: memory stays bounded and the work is
+# amortised over the cancellations.
 _MIN_CANCELLED_TO_COMPACT = 100
 
 
@@ -166,9 +166,21 @@ class TimerHandle(Handle, asyncio.TimerHandle):
             if self._scheduled:
                 # loop._timer_handle_cancelled(self), inlined.
                 count = loop._timer_cancelled_count = loop._timer_cancelled_count + 1
-                if count > _MIN_CANCELLED_TO_COMPACT and count * 2 > len(loop._timers):
+                # The heap has one entry per due time; _timers_shared
+                # counts the timers beyond the first at theirs.
+                if (
+                    count > _MIN_CANCELLED_TO_COMPACT
+                    and count * 2 > len(loop._timers) + loop._timers_shared
+                ):
                     loop._compact_timers()
             if loop._debug:
                 self._repr = repr(self)
             self._callback = None  # type: ignore[assignment]
             self._args = None  # type: ignore[assignment]
+
+
+def drop_own_frames(handle: Handle, count: int) -> None:
+    """Debug mode: the handle's creation traceback ends at the user's call,
+    not inside the loop (asyncio's handles do the same)."""
+    if handle._source_traceback:
+        del handle._source_traceback[-count:]

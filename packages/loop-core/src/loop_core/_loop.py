@@ -3,8 +3,8 @@
 Everything here is on the hot path or next to it. The iteration
 (``_run``) binds what it touches to locals and inlines what asyncio spreads
 over several calls: polling is skipped when there is work queued and no fd
-to watch, timers live in a heap of ``(when, seq, handle)`` tuples so the heap
-compares in C, and handles are run without a method call each.
+to watch, due timers leave the heap (see ``_timers``) without a call each,
+and handles are run without a method call each.
 
 Feature groups live in mixins, one module each; this module only assembles
 them and owns the scheduling core.
@@ -13,7 +13,6 @@ them and owns the scheduling core.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import sys
 import threading
@@ -23,14 +22,14 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from contextvars import Context, copy_context
-from heapq import heapify, heappop, heappush
+from heapq import heappop
 from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 from ._debug import DebugMixin
 from ._errors import ErrorsMixin, logger
 from ._executor import ExecutorMixin
 from ._fdwatch import FdWatchMixin
-from ._handles import Handle, TimerHandle
+from ._handles import Handle, drop_own_frames
 from ._poller import POLLIN, READ_EVENTS, WRITE_EVENTS, make_poller
 from ._resolver import ResolverMixin
 from ._selfpipe import SelfPipe
@@ -38,6 +37,7 @@ from ._signals import SignalsMixin
 from ._sockops import SockOpsMixin
 from ._stubs import ExtensionMethods
 from ._tasks import TasksMixin
+from ._timers import TimersMixin
 
 __all__ = ["EventLoop", "new_event_loop"]
 
@@ -72,15 +72,9 @@ def _stop_when_done(fut: asyncio.Future[Any]) -> None:
 
 # The mixins' signatures are looser than typeshed's (``*args: Any`` where it
 # uses TypeVarTuple); behaviour is asyncio's, hence the ignore.
-def _drop_own_frames(handle: Handle, count: int) -> None:
-    """Debug mode: the handle's creation traceback ends at the user's call,
-    not inside the loop (asyncio's handles do the same)."""
-    if handle._source_traceback:
-        del handle._source_traceback[-count:]
-
-
 class EventLoop(  # type: ignore[misc]
     ExtensionMethods,
+    TimersMixin,
     FdWatchMixin,
     SockOpsMixin,
     ResolverMixin,
@@ -104,9 +98,7 @@ class EventLoop(  # type: ignore[misc]
         self._debug = _env_debug()
         self.slow_callback_duration = 0.1
         self._ready: deque[Handle] = deque()
-        self._timers: list[tuple[float, int, TimerHandle]] = []
-        self._timer_seq = itertools.count().__next__
-        self._timer_cancelled_count = 0
+        self._init_timers()
         self._clock_resolution = time.get_clock_info("monotonic").resolution
         self._polling = False
         self._poller = make_poller(poller)
@@ -148,7 +140,7 @@ class EventLoop(  # type: ignore[misc]
             self._check_thread()
             self._check_callback(callback, "call_soon")
             handle = Handle(callback, args, self, context)
-            _drop_own_frames(handle, 1)
+            drop_own_frames(handle, 1)
         else:
             if not callable(callback):
                 self._check_callback(callback, "call_soon")
@@ -176,7 +168,7 @@ class EventLoop(  # type: ignore[misc]
         if self._debug or not callable(callback):
             self._check_callback(callback, "call_soon_threadsafe")
         handle = Handle(callback, args, self, context)
-        _drop_own_frames(handle, 1)
+        drop_own_frames(handle, 1)
         self._ready.append(handle)
         # Only a loop asleep in poll() needs the wake-up byte; the flag is
         # set before the loop looks at the queue (see _run), so no wake-up
@@ -184,78 +176,6 @@ class EventLoop(  # type: ignore[misc]
         if self._polling:
             self._self_pipe.wake()
         return handle
-
-    def call_later(
-        self,
-        delay: float,
-        callback: Callable[[Unpack[_Ts]], object],
-        *args: *_Ts,
-        context: Context | None = None,
-    ) -> TimerHandle:
-        if delay is None:
-            raise TypeError("delay must not be None")
-        return self._schedule(time.monotonic() + delay, callback, args, context)
-
-    def call_at(
-        self,
-        when: float,
-        callback: Callable[[Unpack[_Ts]], object],
-        *args: *_Ts,
-        context: Context | None = None,
-    ) -> TimerHandle:
-        if when is None:
-            raise TypeError("when cannot be None")
-        return self._schedule(when, callback, args, context)
-
-    def _schedule(
-        self,
-        when: float,
-        callback: Callable[..., object],
-        args: tuple[Any, ...],
-        context: Context | None,
-    ) -> TimerHandle:
-        if self._closed:
-            raise RuntimeError("Event loop is closed")
-        if self._debug:
-            self._check_thread()
-            self._check_callback(callback, "call_at")
-            timer = TimerHandle(when, callback, args, self, context)
-            _drop_own_frames(timer, 2)  # _schedule and call_later/call_at
-        else:
-            if not callable(callback):
-                self._check_callback(callback, "call_at")
-            timer = _new(TimerHandle)  # TimerHandle.__init__, inlined
-            timer._context = copy_context() if context is None else context
-            timer._loop = self
-            timer._callback = callback
-            timer._args = args
-            timer._cancelled = False
-            timer._repr = None
-            timer._source_traceback = None
-            timer._when = when
-        # The counter breaks ties: tuple comparison would otherwise fall
-        # through to TimerHandle.__eq__, which compares the user's args. It
-        # also keeps timers due at the same time in the order they were made.
-        heappush(self._timers, (when, self._timer_seq(), timer))
-        timer._scheduled = True
-        return timer
-
-    def _timer_handle_cancelled(self, handle: TimerHandle) -> None:
-        """asyncio's hook for a cancelled timer. Our TimerHandle.cancel() does
-        the bookkeeping itself; asyncio's own TimerHandles are never in our
-        heap, so there is nothing to do for them."""
-
-    def _compact_timers(self) -> None:
-        kept = []
-        for entry in self._timers:
-            timer = entry[2]
-            if timer._cancelled:
-                timer._scheduled = False
-            else:
-                kept.append(entry)
-        heapify(kept)
-        self._timers[:] = kept
-        self._timer_cancelled_count = 0
 
     # -- running and stopping ----------------------------------------------
 
@@ -335,6 +255,9 @@ class EventLoop(  # type: ignore[misc]
         popleft = ready.popleft
         append = ready.append
         timers = self._timers
+        # Any: mypy does not narrow on ``type(x) is list``, and isinstance()
+        # would cost a global lookup and a call per due timer.
+        timers_at: dict[float, Any] = self._timers_at
         poller = self._poller
         masks = poller.masks
         readers = self._readers
@@ -358,14 +281,21 @@ class EventLoop(  # type: ignore[misc]
                 if ready:  # a thread queued work before we raised the flag
                     timeout = 0.0
                 elif timers:
-                    timeout = timers[0][0] - monotonic()
+                    timeout = timers[0] - monotonic()
                     if timeout < 0:
                         timeout = 0.0
                     elif timeout > _MAX_TIMEOUT:
                         timeout = _MAX_TIMEOUT
                 else:
                     timeout = -1
-                events = poller.poll(timeout)
+                if timeout == 0.0 and len(masks) == 1 and skipped < _POLL_EVERY:
+                    # A timer is already due: nothing to wait for, and with
+                    # only the wake-up pipe watched nothing to hear either.
+                    events = _NO_EVENTS
+                    skipped += 1
+                else:
+                    events = poller.poll(timeout)
+                    skipped = 0
                 self._polling = False
             for fd, ev in events:
                 if ev & READ_EVENTS:
@@ -378,13 +308,16 @@ class EventLoop(  # type: ignore[misc]
                         append(handle)
             if timers:
                 end = monotonic() + resolution
-                while timers and timers[0][0] <= end:
-                    timer = heappop(timers)[2]
-                    timer._scheduled = False
-                    if timer._cancelled:
+                while timers and timers[0] <= end:
+                    due = timers_at.pop(heappop(timers))
+                    if type(due) is list:
+                        self._move_due(due)
+                        continue
+                    due._scheduled = False
+                    if due._cancelled:
                         self._timer_cancelled_count -= 1
                     else:
-                        append(timer)
+                        append(due)
             ntodo = len(ready)
             if self._debug:
                 self._run_ready_debug(ntodo)
@@ -394,13 +327,15 @@ class EventLoop(  # type: ignore[misc]
                     if handle._cancelled:
                         continue
                     try:
-                        # Task steps and transport callbacks take no
-                        # arguments; sparing them the *args call is a third
-                        # of the cost of running a handle.
-                        if handle._args:
-                            handle._context.run(handle._callback, *handle._args)
-                        else:
+                        # Transport callbacks take no arguments, a task's
+                        # wake-up one (the future): sparing them the *args
+                        # call is a third of the cost of running a handle.
+                        if not handle._args:
                             handle._context.run(handle._callback)
+                        elif len(handle._args) == 1:
+                            handle._context.run(handle._callback, handle._args[0])
+                        else:
+                            handle._context.run(handle._callback, *handle._args)
                     except (SystemExit, KeyboardInterrupt):
                         raise
                     except BaseException as exc:
@@ -418,10 +353,13 @@ class EventLoop(  # type: ignore[misc]
         self._close_signals()
         self._closed = True
         self._ready.clear()
-        for entry in self._timers:
-            entry[2]._scheduled = False
+        for due in self._timers_at.values():
+            for timer in due if isinstance(due, list) else (due,):
+                timer._scheduled = False
         self._timers.clear()
+        self._timers_at.clear()
         self._timer_cancelled_count = 0
+        self._timers_shared = 0
         self._close_executor()
         for handle in self._readers.values():
             handle.cancel()
