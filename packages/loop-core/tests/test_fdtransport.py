@@ -288,6 +288,37 @@ def test_write_after_close_dropped(loop, pair):
     tr.write(b"dropped too")
 
 
+def test_write_after_close_with_data_queued_is_sent(loop, pair):
+    """As asyncio's transports: close() waits for the queue to drain, and
+    what is written before it has drained joins the queue."""
+    a, b = pair
+    tr, proto = make(loop, a)
+    tr.write(b"x" * BIG)
+    assert tr.get_write_buffer_size() > 0
+    tr.close()
+    tr.write(b"tail")
+    data = run(loop, read_to_eof(loop, b))
+    assert len(data) == BIG + 4 and data.endswith(b"xtail")
+    assert run(loop, proto.lost) is None
+
+
+def test_subclass_may_drop_writes_after_close(loop, pair):
+    """asyncio's pipe transports drop writes made after close(): a subclass
+    says so with ``drop_writes_after_close``."""
+
+    class Dropping(SockTransport):
+        drop_writes_after_close = True
+
+    a, b = pair
+    tr, proto = make(loop, a, cls=Dropping)
+    tr.write(b"x" * BIG)
+    tr.close()
+    tr.write(b"tail")
+    data = run(loop, read_to_eof(loop, b))
+    assert len(data) == BIG and not data.endswith(b"tail")
+    assert run(loop, proto.lost) is None
+
+
 def test_pause_and_resume_reading(loop, pair):
     a, b = pair
     tr, proto = make(loop, a)

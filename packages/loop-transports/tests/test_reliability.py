@@ -88,6 +88,46 @@ def test_close_delivers_everything_to_a_paused_reader(loop, run):
     run(main())
 
 
+class WriteAfterClose(asyncio.Protocol):
+    """Server side: a write that queues, close(), then one more write()."""
+
+    def connection_made(self, transport):
+        transport.write(b"x" * (4 * 1024 * 1024))
+        transport.close()
+        transport.write(b"tail")
+
+
+class Drain(asyncio.Protocol):
+    def __init__(self):
+        self.data = bytearray()
+        self.lost = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data):
+        self.data += data
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+
+def test_write_after_close_joins_the_queue(loop, run):
+    """While close() waits for queued data to drain, a write() still joins
+    the queue (asyncio's behaviour); only a transport with nothing left to
+    send drops it."""
+
+    async def main():
+        server = await loop.create_server(WriteAfterClose, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        _, client = await loop.create_connection(Drain, "127.0.0.1", port)
+        assert await client.lost is None
+        server.close()
+        await server.wait_closed()
+        return bytes(client.data)
+
+    data = run(main())
+    assert len(data) == 4 * 1024 * 1024 + 4
+    assert data.endswith(b"xtail")
+
+
 def test_abort_drops_the_rest_quietly(loop, run, loop_errors):
     async def main():
         _, reader, _, writer_exc = await _big_transfer(loop, "abort")
@@ -174,6 +214,18 @@ async def _churn(loop, total, start_server, connect, connect_sock):
     return stats
 
 
+async def _connected_sock(loop, family, address):
+    """A non-blocking socket connected to ``address`` (closed if that fails)."""
+    sock = socket.socket(family)
+    sock.setblocking(False)
+    try:
+        await loop.sock_connect(sock, address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def _check_back_to_start(loop, run, main):
     gc.collect()
     fds, threads = count_open_fds(), threading.active_count()
@@ -200,15 +252,8 @@ def test_10000_tcp_connections_leak_nothing(loop, run):
                 return await loop.create_connection(factory, sock=sock)
             return await loop.create_connection(factory, *server_box[0])
 
-        async def connect_sock():
-            sock = socket.socket()
-            sock.setblocking(False)
-            try:
-                await loop.sock_connect(sock, server_box[0])
-            except BaseException:
-                sock.close()
-                raise
-            return sock
+        def connect_sock():
+            return _connected_sock(loop, socket.AF_INET, server_box[0])
 
         return await _churn(loop, 10_000, start_server, connect, connect_sock)
 
@@ -228,15 +273,8 @@ def test_2000_unix_connections_leak_nothing(loop, run, tmp_path):
                 return await loop.create_unix_connection(factory, sock=sock)
             return await loop.create_unix_connection(factory, path)
 
-        async def connect_sock():
-            sock = socket.socket(socket.AF_UNIX)
-            sock.setblocking(False)
-            try:
-                await loop.sock_connect(sock, path)
-            except BaseException:
-                sock.close()
-                raise
-            return sock
+        def connect_sock():
+            return _connected_sock(loop, socket.AF_UNIX, path)
 
         return await _churn(loop, 2_000, start_server, connect, connect_sock)
 
@@ -290,23 +328,10 @@ def test_unclosed_server_warns_once(loop, run):
         warnings.simplefilter("always")
         loop.close()
         gc.collect()
-    # asyncio's Server says nothing itself: its listening socket warns.
     messages = _resource_warnings(record, repr(address))
     assert len(messages) == 1, messages
-    assert messages[0].startswith("unclosed <")
-
-
-@pytest.mark.ours_only
-def test_unclosed_server_warning_names_the_server(loop, run):
-    async def main():
-        server = await loop.create_server(asyncio.Protocol, "127.0.0.1", 0)
-        return server.sockets[0].getsockname()
-
-    address = run(main())
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        loop.close()
-        gc.collect()
-    messages = _resource_warnings(record, repr(address))
-    assert len(messages) == 1, messages
-    assert messages[0].startswith("unclosed <Server sockets=(")
+    if type(loop).__module__.startswith("loop_core"):
+        assert messages[0].startswith("unclosed <Server sockets=(")
+    else:
+        # asyncio's Server says nothing itself: its listening socket warns.
+        assert messages[0].startswith("unclosed <")

@@ -45,6 +45,9 @@ class FdTransport(asyncio.Transport):
     """A transport over a non-blocking fd (or an object with ``fileno()``)."""
 
     max_read_size = 256 * 1024
+    # asyncio's pipe transports drop what is written after close(); its
+    # socket transports still send it while earlier data is queued.
+    drop_writes_after_close = False
 
     def __init__(
         self,
@@ -175,7 +178,16 @@ class FdTransport(asyncio.Transport):
     def _read_buffered(self) -> None:
         protocol: asyncio.BufferedProtocol = self._protocol  # type: ignore[assignment]
         try:
-            buffer = memoryview(protocol.get_buffer(-1)).cast("B")
+            buffer = protocol.get_buffer(-1)
+            # A flat byte view (what loop_streams and most buffered
+            # protocols return) is read into as it is: no new view per read.
+            if (
+                type(buffer) is not memoryview
+                or buffer.itemsize != 1
+                or buffer.ndim != 1
+                or not buffer.c_contiguous
+            ):
+                buffer = memoryview(buffer).cast("B")
             if not buffer:
                 raise RuntimeError("get_buffer() returned an empty buffer")
         except (SystemExit, KeyboardInterrupt):
@@ -238,7 +250,7 @@ class FdTransport(asyncio.Transport):
     # -- writing ------------------------------------------------------------
 
     def write(self, data: _BytesLike) -> None:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
+        if type(data) is not bytes and not isinstance(data, (bytearray, memoryview)):
             raise TypeError(
                 "data argument must be a bytes-like object, "
                 f"not {type(data).__name__!r}"
@@ -247,7 +259,11 @@ class FdTransport(asyncio.Transport):
             raise RuntimeError("Cannot call write() after write_eof()")
         if not data:
             return
-        if self._closing or self._lost:
+        # After close() the data still queued is sent, and so is what is
+        # written meanwhile (asyncio's socket transports do the same) unless
+        # the class drops it (its pipe transports); once the connection is
+        # lost (or close() found nothing queued) writes are always dropped.
+        if self._closing and (self._lost or self.drop_writes_after_close):
             self._lost_writes += 1
             if self._lost_writes == _WARN_AFTER_LOST_WRITES:
                 logger.warning("%r: write() on a closed transport; data dropped", self)

@@ -26,9 +26,20 @@ from loop_core import FdTransport
 __all__ = ["ReadPipeTransport", "WritePipeTransport"]
 
 
-def _pipe_fd(pipe: Any) -> int:
+def _prepare(
+    pipe: Any, extra: dict[str, Any] | None, refusal: str
+) -> tuple[int, int, dict[str, Any]]:
+    """Refuse what cannot be polled (a regular file is always "ready"), make
+    the fd non-blocking; return the fd, its mode and the extra info."""
     fd: int = pipe if isinstance(pipe, int) else pipe.fileno()
-    return fd
+    mode = os.fstat(fd).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)):
+        raise ValueError(refusal)
+    os.set_blocking(fd, False)
+    info: dict[str, Any] = {"pipe": pipe}
+    if extra:
+        info.update(extra)
+    return fd, mode, info
 
 
 class ReadPipeTransport(FdTransport):
@@ -43,14 +54,8 @@ class ReadPipeTransport(FdTransport):
         *,
         waiter: asyncio.Future[None] | None = None,
     ) -> None:
-        fd = _pipe_fd(pipe)
-        mode = os.fstat(fd).st_mode
-        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)):
-            raise ValueError("Pipe transport is for pipes/sockets only.")
-        os.set_blocking(fd, False)
-        info: dict[str, Any] = {"pipe": pipe}
-        if extra:
-            info.update(extra)
+        # asyncio's words, which differ between the two directions.
+        _, _, info = _prepare(pipe, extra, "Pipe transport is for pipes/sockets only.")
         super().__init__(loop, pipe, protocol, info, waiter=waiter)
 
     def write(self, data: Any) -> NoReturn:
@@ -63,6 +68,8 @@ class ReadPipeTransport(FdTransport):
 class WritePipeTransport(FdTransport):
     """The write end of a pipe, FIFO, socket or character device."""
 
+    drop_writes_after_close = True  # as asyncio's write pipes
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -72,25 +79,18 @@ class WritePipeTransport(FdTransport):
         *,
         waiter: asyncio.Future[None] | None = None,
     ) -> None:
-        fd = _pipe_fd(pipe)
-        mode = os.fstat(fd).st_mode
-        is_fifo = stat.S_ISFIFO(mode)
-        is_socket = stat.S_ISSOCK(mode)
-        if not (is_fifo or is_socket or stat.S_ISCHR(mode)):
-            raise ValueError(
-                "Pipe transport is only for pipes, sockets and character devices"
-            )
-        os.set_blocking(fd, False)
-        info: dict[str, Any] = {"pipe": pipe}
-        if extra:
-            info.update(extra)
-        # A character device (a tty) is readable for its own reasons: only
-        # pipes and sockets say "the reader left" that way.
+        fd, mode, info = _prepare(
+            pipe,
+            extra,
+            "Pipe transport is only for pipes, sockets and character devices",
+        )
         self._watching = False
         self._watch_loop = loop
         self._watch_fd = fd
         super().__init__(loop, pipe, protocol, info, waiter=waiter, readable=False)
-        if is_fifo or is_socket:
+        # A character device (a tty) is readable for its own reasons: only
+        # pipes and sockets say "the reader left" that way.
+        if not stat.S_ISCHR(mode):
             loop.call_soon(self._watch_reader)
 
     def _watch_reader(self) -> None:
