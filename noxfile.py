@@ -207,7 +207,7 @@ def _build_wheels(session: nox.Session) -> dict[str, str]:
 
 def _run_integration(session: nox.Session, subset: list[str]) -> None:
     wheels = _build_wheels(session)
-    session.install(*(wheels[name] for name in subset), *TEST_DEPS)
+    session.install(*(wheels[name] for name in subset), *TEST_DEPS, WHEEL_BUILDER)
     session.run(
         "pytest",
         "tests-integration",

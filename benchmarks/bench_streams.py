@@ -151,42 +151,38 @@ async def _echo_over(streams: Any, n: int, timing: list[float], unix: bool) -> i
     return trips * CONNECTIONS
 
 
-async def _readline(streams: Any, n: int, timing: list[float]) -> int:
-    line = b"y" * (LINE_SIZE - 1) + b"\n"
+def _repeat(payload: bytes, n: int) -> Callable[[Any, Any], Awaitable[None]]:
+    """A server handler that writes ``payload`` ``n`` times, then closes."""
 
     async def serve(reader: Any, writer: Any) -> None:
         try:
             for _ in range(n):
-                writer.write(line)
+                writer.write(payload)
                 await writer.drain()
         finally:
             writer.close()
+
+    return serve
+
+
+async def _readline(streams: Any, n: int, timing: list[float]) -> int:
+    line = b"y" * (LINE_SIZE - 1) + b"\n"
 
     async def client(reader: Any) -> None:
         for _ in range(n):
             if len(await reader.readline()) != LINE_SIZE:
                 raise AssertionError("short line")
 
-    await _one_connection(streams, serve, client, timing)
+    await _one_connection(streams, _repeat(line, n), client, timing)
     return n
 
 
 async def _bulk_read(streams: Any, n: int, timing: list[float]) -> int:
-    chunk = b"z" * CHUNK_SIZE
-
-    async def serve(reader: Any, writer: Any) -> None:
-        try:
-            for _ in range(n):
-                writer.write(chunk)
-                await writer.drain()
-        finally:
-            writer.close()
-
     async def client(reader: Any) -> None:
         if len(await reader.read()) != n * CHUNK_SIZE:
             raise AssertionError("short read")
 
-    await _one_connection(streams, serve, client, timing)
+    await _one_connection(streams, _repeat(b"z" * CHUNK_SIZE, n), client, timing)
     return n
 
 

@@ -14,13 +14,13 @@ Plain helpers live in ``support.py`` (imported as ``thirdparty.support``).
 from __future__ import annotations
 
 import asyncio
-import ssl
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from loop_core.testing import TLSCertificates
 
 T = TypeVar("T")
 
@@ -41,12 +41,12 @@ def run(
 
 
 @pytest.fixture(scope="session")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A trustme CA, a localhost certificate as files (for uvicorn) and
-    the contexts both sides use."""
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1", "::1")
+def tls_files(
+    tmp_path_factory: pytest.TempPathFactory, tls_certificates: TLSCertificates
+) -> dict[str, Any]:
+    """loop_core.testing's CA and localhost certificate as files (for
+    uvicorn) and the contexts both sides use."""
+    ca, cert = tls_certificates.ca, tls_certificates.cert
     directory = tmp_path_factory.mktemp("tls")
     certfile = directory / "cert.pem"
     keyfile = directory / "key.pem"
@@ -56,15 +56,12 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         extra.write_to_path(certfile, append=True)
     cert.private_key_pem.write_to_path(keyfile)
     ca.cert_pem.write_to_path(cafile)
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(server_ctx)
-    client_ctx = ssl.create_default_context(cafile=str(cafile))
     return {
         "certfile": Path(certfile),
         "keyfile": Path(keyfile),
         "cafile": Path(cafile),
-        "server_ctx": server_ctx,
-        "client_ctx": client_ctx,
+        "server_ctx": tls_certificates.server_context(),
+        "client_ctx": tls_certificates.client_context(),
     }
 
 

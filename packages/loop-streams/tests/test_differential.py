@@ -94,13 +94,9 @@ async def play(reader, limit_chunks, ops, eof):
     return trace
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(limit=limits, data=chunks, ops=operations, eof=st.booleans())
-def test_same_as_asyncio(loop, limit, data, ops, eof):
+def _same_as_asyncio(loop, limit, data, ops, eof):
+    """Play the same script on our reader and asyncio's; the traces match."""
+
     async def both():
         ours = await play(StreamReader(limit=limit), data, ops, eof)
         theirs = await play(asyncio.StreamReader(limit=limit), data, ops, eof)
@@ -108,6 +104,16 @@ def test_same_as_asyncio(loop, limit, data, ops, eof):
 
     ours, theirs = loop.run_until_complete(both())
     assert ours == theirs
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(limit=limits, data=chunks, ops=operations, eof=st.booleans())
+def test_same_as_asyncio(loop, limit, data, ops, eof):
+    _same_as_asyncio(loop, limit, data, ops, eof)
 
 
 @settings(
@@ -126,10 +132,4 @@ def test_long_lines_same_as_asyncio(loop, line, chunk, limit):
     pieces = [payload[i : i + chunk] for i in range(0, len(payload), chunk)]
     ops = [("readline",), ("readline",)]
 
-    async def both():
-        ours = await play(StreamReader(limit=limit), pieces, ops, True)
-        theirs = await play(asyncio.StreamReader(limit=limit), pieces, ops, True)
-        return ours, theirs
-
-    ours, theirs = loop.run_until_complete(both())
-    assert ours == theirs
+    _same_as_asyncio(loop, limit, pieces, ops, True)

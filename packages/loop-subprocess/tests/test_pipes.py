@@ -4,6 +4,7 @@ character devices."""
 import asyncio
 import gc
 import os
+import re
 import socket
 
 import pytest
@@ -146,15 +147,24 @@ def test_read_character_device(loop, run):
     assert isinstance(exc, OSError) and data == b"tty"
 
 
-@pytest.mark.parametrize("method", ["connect_read_pipe", "connect_write_pipe"])
-def test_regular_file_is_value_error(loop, run, tmp_path, method):
+@pytest.mark.parametrize(
+    "method, message",
+    [
+        ("connect_read_pipe", "Pipe transport is for pipes/sockets only."),
+        (
+            "connect_write_pipe",
+            "Pipe transport is only for pipes, sockets and character devices",
+        ),
+    ],
+)
+def test_regular_file_is_value_error(loop, run, tmp_path, method, message):
     path = tmp_path / "regular"
     path.write_bytes(b"x")
     proto = ReadRecorder if method == "connect_read_pipe" else WriteRecorder
 
     async def main():
         with open(path, "r+b", 0) as f:
-            with pytest.raises(ValueError, match="Pipe transport is"):
+            with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
                 await getattr(loop, method)(proto, f)
 
     run(main())

@@ -18,18 +18,19 @@ async def start(loop, helpers, code, **kwargs):
 # -- argument checks, exactly as asyncio ---------------------------------
 
 
+TEXT_MODE = [
+    ({"universal_newlines": True}, "universal_newlines must be False"),
+    ({"bufsize": 1}, "bufsize must be 0"),
+    ({"text": True}, "text must be False"),
+    ({"encoding": "utf-8"}, "encoding must be None"),
+    ({"errors": "strict"}, "errors must be None"),
+]
+
+
 @pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"universal_newlines": True}, "universal_newlines must be False"),
-        ({"shell": True}, "shell must be False"),
-        ({"bufsize": 1}, "bufsize must be 0"),
-        ({"text": True}, "text must be False"),
-        ({"encoding": "utf-8"}, "encoding must be None"),
-        ({"errors": "strict"}, "errors must be None"),
-    ],
+    "kwargs, message", [({"shell": True}, "shell must be False"), *TEXT_MODE]
 )
-def test_exec_rejects_text_mode_and_shell(loop, run, helpers, kwargs, message):
+def test_exec_rejects_text_mode_and_shell(loop, run, kwargs, message):
     made = []
     with pytest.raises(ValueError, match=message):
         run(loop.subprocess_exec(lambda: made.append(1), PY, "-c", "", **kwargs))
@@ -37,19 +38,21 @@ def test_exec_rejects_text_mode_and_shell(loop, run, helpers, kwargs, message):
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"universal_newlines": True}, "universal_newlines must be False"),
-        ({"shell": False}, "shell must be True"),
-        ({"bufsize": 1}, "bufsize must be 0"),
-        ({"text": True}, "text must be False"),
-        ({"encoding": "utf-8"}, "encoding must be None"),
-        ({"errors": "strict"}, "errors must be None"),
-    ],
+    "kwargs, message", [({"shell": False}, "shell must be True"), *TEXT_MODE]
 )
-def test_shell_rejects_text_mode_and_no_shell(loop, run, helpers, kwargs, message):
+def test_shell_rejects_text_mode_and_no_shell(loop, run, kwargs, message):
+    made = []
     with pytest.raises(ValueError, match=message):
-        run(loop.subprocess_shell(helpers.Recorder, "true", **kwargs))
+        run(loop.subprocess_shell(lambda: made.append(1), "true", **kwargs))
+    assert made == []
+
+
+def test_the_first_wrong_argument_is_named(loop, run):
+    # asyncio checks universal_newlines before shell, shell before the rest.
+    with pytest.raises(ValueError, match="universal_newlines"):
+        run(loop.subprocess_exec(list, PY, universal_newlines=True, shell=True))
+    with pytest.raises(ValueError, match="shell must be True"):
+        run(loop.subprocess_shell(list, "true", shell=False, bufsize=1))
 
 
 @pytest.mark.parametrize("cmd", [["true"], 42, None])

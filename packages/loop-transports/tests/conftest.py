@@ -52,9 +52,56 @@ class Collect(asyncio.Protocol):
         return bytes(self.data)
 
 
+class Flow(Collect):
+    """Collect, plus flow-control counts and read(size), which waits for
+    the bytes without polling."""
+
+    def __init__(self):
+        super().__init__()
+        loop = asyncio.get_running_loop()
+        self.resumed = loop.create_future()
+        self.pauses = 0
+        self.resumes = 0
+        self.want = None
+        self.got = loop.create_future()
+
+    def data_received(self, data):
+        super().data_received(data)
+        if self.want is not None and len(self.data) >= self.want:
+            if not self.got.done():
+                self.got.set_result(bytes(self.data))
+
+    def pause_writing(self):
+        self.pauses += 1
+
+    def resume_writing(self):
+        self.resumes += 1
+        if not self.resumed.done():
+            self.resumed.set_result(None)
+
+    async def read(self, size):
+        self.want = size
+        if len(self.data) >= size:
+            return bytes(self.data)
+        return await self.got
+
+
+class Stalled(asyncio.Protocol):
+    """Server side that stops reading once connected, so what the peer
+    sends (data, close_notify) stays unread; `made` gets the transport."""
+
+    def __init__(self, made):
+        self.made = made
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.pause_reading()
+        self.made.set_result(transport)
+
+
 @pytest.fixture
 def protocols():
-    return types.SimpleNamespace(Echo=Echo, Collect=Collect)
+    return types.SimpleNamespace(Echo=Echo, Collect=Collect, Flow=Flow, Stalled=Stalled)
 
 
 @pytest.fixture
@@ -67,29 +114,32 @@ def run(loop):
     return run
 
 
-# -- TLS (test_tls*.py): one trustme CA per session, fresh contexts per test --
-
-
-@pytest.fixture(scope="session")
-def tls_ca():
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    return types.SimpleNamespace(ca=ca, cert=ca.issue_cert("localhost", "127.0.0.1"))
+# -- TLS (test_tls*.py): certificates and contexts come from loop_core.testing --
 
 
 @pytest.fixture
-def server_ctx(tls_ca):
-    import ssl
+def tls_server(loop, server_ctx):
+    """``await tls_server(protocol_factory=Echo, **create_server_kwargs)`` ->
+    (server, port): a server on 127.0.0.1 speaking TLS (with server_ctx
+    unless the kwargs name another ssl=)."""
 
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls_ca.cert.configure_cert(context)
-    return context
+    async def start(protocol_factory=Echo, **kwargs):
+        kwargs.setdefault("ssl", server_ctx)
+        server = await loop.create_server(protocol_factory, "127.0.0.1", 0, **kwargs)
+        return server, server.sockets[0].getsockname()[1]
+
+    return start
 
 
 @pytest.fixture
-def client_ctx(tls_ca):
-    import ssl
+def tls_connect(loop, client_ctx):
+    """``await tls_connect(port, **create_connection_kwargs)`` ->
+    (transport, Flow): a TLS client of 127.0.0.1:port that trusts the test
+    CA and checks the name "localhost" (unless the kwargs say otherwise)."""
 
-    context = ssl.create_default_context()
-    tls_ca.ca.configure_trust(context)
-    return context
+    async def connect(port, **kwargs):
+        kwargs.setdefault("ssl", client_ctx)
+        kwargs.setdefault("server_hostname", "localhost")
+        return await loop.create_connection(Flow, "127.0.0.1", port, **kwargs)
+
+    return connect

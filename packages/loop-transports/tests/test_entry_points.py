@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 from loop_core import extensions
-from loop_transports import connections, datagram, server, unix
+from loop_transports import connections, datagram, sendfile, server, tls, unix
 
 pytestmark = pytest.mark.ours_only
 
@@ -18,6 +18,8 @@ PROVIDED = {
     "create_unix_connection": unix.create_unix_connection,
     "create_unix_server": unix.create_unix_server,
     "create_datagram_endpoint": datagram.create_datagram_endpoint,
+    "sendfile": sendfile.sendfile,
+    "start_tls": tls.start_tls,
 }
 
 

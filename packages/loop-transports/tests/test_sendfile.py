@@ -412,18 +412,6 @@ class _OsWith:
         return getattr(os, name)
 
 
-@pytest.mark.ours_only
-def test_entry_point_resolves_to_loop_transports(loop):
-    from loop_core import extensions
-    from loop_transports import sendfile as module
-
-    assert extensions.available()["sendfile"] == (
-        "loop-transports",
-        "loop_transports.sendfile:sendfile",
-    )
-    assert extensions.resolve("sendfile") is module.sendfile
-
-
 def test_cancelled_sendfile_leaves_transport_usable(loop, run, tmp_path):
     payload = os.urandom(8 * 1024 * 1024)
     (tmp_path / "big").write_bytes(payload)

@@ -15,74 +15,17 @@ import pytest
 MIB = 1024 * 1024
 
 
-class Echo(asyncio.Protocol):
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def data_received(self, data):
-        self.transport.write(data)
-
-
-class Client(asyncio.Protocol):
-    """Collects bytes; counts flow-control calls; futures for made/lost."""
-
-    def __init__(self):
-        loop = asyncio.get_running_loop()
-        self.made = loop.create_future()
-        self.lost = loop.create_future()
-        self.resumed = loop.create_future()
-        self.data = bytearray()
-        self.pauses = 0
-        self.resumes = 0
-        self.want = None
-        self.got = loop.create_future()
-
-    def connection_made(self, transport):
-        self.transport = transport
-        self.made.set_result(None)
-
-    def data_received(self, data):
-        self.data += data
-        if self.want is not None and len(self.data) >= self.want:
-            if not self.got.done():
-                self.got.set_result(bytes(self.data))
-
-    def connection_lost(self, exc):
-        self.lost.set_result(exc)
-
-    def pause_writing(self):
-        self.pauses += 1
-
-    def resume_writing(self):
-        self.resumes += 1
-        if not self.resumed.done():
-            self.resumed.set_result(None)
-
-    async def read(self, size):
-        self.want = size
-        if len(self.data) >= size:
-            return bytes(self.data)
-        return await self.got
-
-
-async def _echo_server(loop, server_ctx, **kwargs):
-    server = await loop.create_server(Echo, "127.0.0.1", 0, ssl=server_ctx, **kwargs)
-    return server, server.sockets[0].getsockname()[1]
-
-
 async def _roundtrip(transport, protocol, size):
     payload = os.urandom(size)
     transport.write(payload)
     assert await protocol.read(size) == payload
 
 
-def test_echo_tcp_1mib_tls13(loop, run, server_ctx, client_ctx):
+def test_echo_tcp_1mib_tls13(loop, run, client_ctx, tls_server, tls_connect):
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
-            )
+            transport, protocol = await tls_connect(port)
             assert protocol.made.done()
             sslobj = transport.get_extra_info("ssl_object")
             assert isinstance(sslobj, ssl.SSLObject)
@@ -106,15 +49,15 @@ def test_echo_tcp_1mib_tls13(loop, run, server_ctx, client_ctx):
     run(main())
 
 
-def test_echo_unix_1mib(loop, run, server_ctx, client_ctx):
+def test_echo_unix_1mib(loop, run, server_ctx, client_ctx, protocols):
     directory = tempfile.mkdtemp(prefix="lt-", dir="/tmp")
     path = os.path.join(directory, "tls")
 
     async def main():
-        server = await loop.create_unix_server(Echo, path, ssl=server_ctx)
+        server = await loop.create_unix_server(protocols.Echo, path, ssl=server_ctx)
         async with server:
             transport, protocol = await loop.create_unix_connection(
-                Client, path, ssl=client_ctx, server_hostname="localhost"
+                protocols.Flow, path, ssl=client_ctx, server_hostname="localhost"
             )
             assert transport.get_extra_info("ssl_object").version() == "TLSv1.3"
             await _roundtrip(transport, protocol, MIB)
@@ -127,54 +70,66 @@ def test_echo_unix_1mib(loop, run, server_ctx, client_ctx):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_server_hostname_defaults_to_host(loop, run, server_ctx, client_ctx):
+def test_server_hostname_defaults_to_host(loop, run, client_ctx, protocols, tls_server):
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
             # The certificate names 127.0.0.1: host doubles as server_hostname.
             transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx
+                protocols.Flow, "127.0.0.1", port, ssl=client_ctx
             )
             await _roundtrip(transport, protocol, 1000)
             transport.close()
             await protocol.lost
             with pytest.raises(ssl.SSLCertVerificationError):
                 await loop.create_connection(
-                    Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="other"
+                    protocols.Flow,
+                    "127.0.0.1",
+                    port,
+                    ssl=client_ctx,
+                    server_hostname="other",
                 )
 
     run(main())
 
 
-def test_ssl_true_uses_default_context(loop, run, server_ctx, tls_ca, monkeypatch):
+def test_ssl_true_uses_default_context(
+    loop, run, tls_certificates, monkeypatch, protocols, tls_server
+):
     directory = tempfile.mkdtemp(prefix="lt-", dir="/tmp")
     cafile = os.path.join(directory, "ca.pem")
-    tls_ca.ca.cert_pem.write_to_path(cafile)
+    tls_certificates.ca.cert_pem.write_to_path(cafile)
 
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
             # Not trusted by the system store: self-signed as far as it knows.
             with pytest.raises(ssl.SSLCertVerificationError):
-                await loop.create_connection(Client, "127.0.0.1", port, ssl=True)
+                await loop.create_connection(
+                    protocols.Flow, "127.0.0.1", port, ssl=True
+                )
             with pytest.raises(ssl.SSLCertVerificationError):
                 await loop.create_connection(
-                    Client, "127.0.0.1", port, ssl=True, server_hostname=""
+                    protocols.Flow, "127.0.0.1", port, ssl=True, server_hostname=""
                 )
             monkeypatch.setenv("SSL_CERT_FILE", cafile)
             transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=True
+                protocols.Flow, "127.0.0.1", port, ssl=True
             )
             await _roundtrip(transport, protocol, 1000)
             transport.close()
             await protocol.lost
             with pytest.raises(ssl.SSLCertVerificationError, match="mismatch"):
                 await loop.create_connection(
-                    Client, "127.0.0.1", port, ssl=True, server_hostname="wrong.test"
+                    protocols.Flow,
+                    "127.0.0.1",
+                    port,
+                    ssl=True,
+                    server_hostname="wrong.test",
                 )
             # '' turns off name matching only.
             transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=True, server_hostname=""
+                protocols.Flow, "127.0.0.1", port, ssl=True, server_hostname=""
             )
             await _roundtrip(transport, protocol, 1000)
             transport.close()
@@ -186,51 +141,53 @@ def test_ssl_true_uses_default_context(loop, run, server_ctx, tls_ca, monkeypatc
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_empty_server_hostname_still_verifies_chain(loop, run, server_ctx):
+def test_empty_server_hostname_still_verifies_chain(loop, run, protocols, tls_server):
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
             context = ssl.create_default_context()
             context.check_hostname = False
             assert context.verify_mode == ssl.CERT_REQUIRED
             with pytest.raises(ssl.SSLCertVerificationError):
                 await loop.create_connection(
-                    Client, "127.0.0.1", port, ssl=context, server_hostname=""
+                    protocols.Flow, "127.0.0.1", port, ssl=context, server_hostname=""
                 )
 
     run(main())
 
 
-def test_argument_errors(loop, run, server_ctx, client_ctx):
+def test_argument_errors(loop, run, server_ctx, client_ctx, protocols):
     async def main():
         with pytest.raises(ValueError, match="server_hostname is only meaningful"):
-            await loop.create_connection(Client, "127.0.0.1", 1, server_hostname="h")
+            await loop.create_connection(
+                protocols.Flow, "127.0.0.1", 1, server_hostname="h"
+            )
         with socket.socket() as sock:
             with pytest.raises(ValueError, match="server_hostname"):
-                await loop.create_connection(Client, sock=sock, ssl=client_ctx)
+                await loop.create_connection(protocols.Flow, sock=sock, ssl=client_ctx)
         a, b = socket.socketpair()
         with a, b:
             # asyncio checks these once connected, we before: same error.
             with pytest.raises(ValueError, match="ssl_handshake_timeout"):
                 await loop.connect_accepted_socket(
-                    Client, a, ssl=server_ctx, ssl_handshake_timeout=0
+                    protocols.Flow, a, ssl=server_ctx, ssl_handshake_timeout=0
                 )
             with pytest.raises(ValueError, match="ssl_shutdown_timeout"):
                 await loop.connect_accepted_socket(
-                    Client, a, ssl=server_ctx, ssl_shutdown_timeout=-1
+                    protocols.Flow, a, ssl=server_ctx, ssl_shutdown_timeout=-1
                 )
         with pytest.raises(TypeError):
-            await loop.create_server(Echo, "127.0.0.1", 0, ssl=True)
+            await loop.create_server(protocols.Echo, "127.0.0.1", 0, ssl=True)
         a, b = socket.socketpair()
         with b:
             with pytest.raises(ValueError, match="Server side SSL needs"):
-                await loop.connect_accepted_socket(Client, a, ssl=True)
+                await loop.connect_accepted_socket(protocols.Flow, a, ssl=True)
             a.close()
 
     run(main())
 
 
-def test_handshake_timeout_silent_peer(loop, run, client_ctx):
+def test_handshake_timeout_silent_peer(loop, run, tls_connect):
     async def main():
         with socket.socket() as listener:
             listener.bind(("127.0.0.1", 0))
@@ -238,40 +195,18 @@ def test_handshake_timeout_silent_peer(loop, run, client_ctx):
             port = listener.getsockname()[1]
             started = time.monotonic()
             with pytest.raises(ConnectionAbortedError, match="SSL handshake is taking"):
-                await loop.create_connection(
-                    Client, "127.0.0.1", port, ssl=client_ctx,
-                    server_hostname="localhost", ssl_handshake_timeout=0.5,
-                )  # fmt: skip
+                await tls_connect(port, ssl_handshake_timeout=0.5)
             assert 0.45 <= time.monotonic() - started < 2
 
     run(main())
 
 
-class Stalled(asyncio.Protocol):
-    """Server side that stops reading once connected: close_notify and
-    data stay unread."""
-
-    def __init__(self, made):
-        self.made = made
-
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.pause_reading()
-        self.made.set_result(transport)
-
-
-def test_shutdown_timeout(loop, run, server_ctx, client_ctx):
+def test_shutdown_timeout(loop, run, protocols, tls_connect, tls_server):
     async def main():
         made = loop.create_future()
-        server = await loop.create_server(
-            lambda: Stalled(made), "127.0.0.1", 0, ssl=server_ctx
-        )
+        server, port = await tls_server(lambda: protocols.Stalled(made))
         async with server:
-            port = server.sockets[0].getsockname()[1]
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx,
-                server_hostname="localhost", ssl_shutdown_timeout=0.5,
-            )  # fmt: skip
+            transport, protocol = await tls_connect(port, ssl_shutdown_timeout=0.5)
             peer = await made
             started = time.monotonic()
             transport.close()
@@ -284,20 +219,18 @@ def test_shutdown_timeout(loop, run, server_ctx, client_ctx):
     run(main())
 
 
-def test_nothing_outlives_the_connection(loop, run, tls_ca):
+def test_nothing_outlives_the_connection(
+    loop, run, tls_certificates, tls_server, tls_connect
+):
     refs = []
 
     async def main():
-        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls_ca.cert.configure_cert(server_ctx)
-        client_ctx = ssl.create_default_context()
-        tls_ca.ca.configure_trust(client_ctx)
+        server_ctx = tls_certificates.server_context()
+        client_ctx = tls_certificates.client_context()
         refs.extend([weakref.ref(server_ctx), weakref.ref(client_ctx)])
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server(ssl=server_ctx)
         async with server:
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
-            )
+            transport, protocol = await tls_connect(port, ssl=client_ctx)
             await _roundtrip(transport, protocol, 1000)
             transport.close()
             await protocol.lost
@@ -309,14 +242,16 @@ def test_nothing_outlives_the_connection(loop, run, tls_ca):
     assert [ref() for ref in refs] == [None, None]
 
 
-def test_server_survives_failed_handshakes(loop, run, server_ctx, client_ctx):
+def test_server_survives_failed_handshakes(
+    loop, run, protocols, tls_server, tls_connect
+):
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
             # A client that does not trust the server's certificate...
             with pytest.raises(ssl.SSLCertVerificationError):
                 await loop.create_connection(
-                    Client, "127.0.0.1", port, ssl=ssl.create_default_context(),
+                    protocols.Flow, "127.0.0.1", port, ssl=ssl.create_default_context(),
                     server_hostname="localhost",
                 )  # fmt: skip
             # ...and one that speaks plaintext.
@@ -327,9 +262,7 @@ def test_server_survives_failed_handshakes(loop, run, server_ctx, client_ctx):
                 while await loop.sock_recv(reader, 4096):
                     pass  # the server answers with an alert, then closes
             assert server.is_serving()
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
-            )
+            transport, protocol = await tls_connect(port)
             await _roundtrip(transport, protocol, 1000)
             transport.close()
             await protocol.lost
@@ -337,21 +270,20 @@ def test_server_survives_failed_handshakes(loop, run, server_ctx, client_ctx):
     run(main())
 
 
-def test_peer_close_notify_reaches_eof_received(loop, run, server_ctx, client_ctx):
+def test_peer_close_notify_reaches_eof_received(
+    loop, run, protocols, tls_connect, tls_server
+):
     async def main():
         server_side = loop.create_future()
 
-        class Closer(Echo):
+        class Closer(protocols.Echo):
             def connection_made(self, transport):
                 super().connection_made(transport)
                 server_side.set_result(transport)
 
-        server = await loop.create_server(Closer, "127.0.0.1", 0, ssl=server_ctx)
+        server, port = await tls_server(Closer)
         async with server:
-            port = server.sockets[0].getsockname()[1]
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
-            )
+            transport, protocol = await tls_connect(port)
             peer = await server_side
             peer.write(b"bye")
             peer.close()
@@ -376,10 +308,10 @@ def test_unclosed_tls_transport_warns(loop):
         gc.collect()
 
 
-def test_failed_handshake_reported_in_debug_mode(loop, run, server_ctx, loop_errors):
+def test_failed_handshake_reported_in_debug_mode(loop, run, loop_errors, tls_server):
     async def main():
         loop.set_debug(True)
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
             reader = socket.create_connection(("127.0.0.1", port))
             with reader:

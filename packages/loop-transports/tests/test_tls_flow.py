@@ -7,85 +7,12 @@ import os
 MIB = 1024 * 1024
 
 
-class Echo(asyncio.Protocol):
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def data_received(self, data):
-        self.transport.write(data)
-
-
-class Client(asyncio.Protocol):
-    """Collects bytes; counts flow-control calls; futures for made/lost."""
-
-    def __init__(self):
-        loop = asyncio.get_running_loop()
-        self.made = loop.create_future()
-        self.lost = loop.create_future()
-        self.resumed = loop.create_future()
-        self.data = bytearray()
-        self.pauses = 0
-        self.resumes = 0
-        self.want = None
-        self.got = loop.create_future()
-
-    def connection_made(self, transport):
-        self.transport = transport
-        self.made.set_result(None)
-
-    def data_received(self, data):
-        self.data += data
-        if self.want is not None and len(self.data) >= self.want:
-            if not self.got.done():
-                self.got.set_result(bytes(self.data))
-
-    def connection_lost(self, exc):
-        self.lost.set_result(exc)
-
-    def pause_writing(self):
-        self.pauses += 1
-
-    def resume_writing(self):
-        self.resumes += 1
-        if not self.resumed.done():
-            self.resumed.set_result(None)
-
-    async def read(self, size):
-        self.want = size
-        if len(self.data) >= size:
-            return bytes(self.data)
-        return await self.got
-
-
-async def _echo_server(loop, server_ctx, **kwargs):
-    server = await loop.create_server(Echo, "127.0.0.1", 0, ssl=server_ctx, **kwargs)
-    return server, server.sockets[0].getsockname()[1]
-
-
-class Stalled(asyncio.Protocol):
-    """Server side that stops reading once connected: close_notify and
-    data stay unread."""
-
-    def __init__(self, made):
-        self.made = made
-
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.pause_reading()
-        self.made.set_result(transport)
-
-
-def test_write_flow_control(loop, run, server_ctx, client_ctx):
+def test_write_flow_control(loop, run, protocols, tls_connect, tls_server):
     async def main():
         made = loop.create_future()
-        server = await loop.create_server(
-            lambda: Stalled(made), "127.0.0.1", 0, ssl=server_ctx
-        )
+        server, port = await tls_server(lambda: protocols.Stalled(made))
         async with server:
-            port = server.sockets[0].getsockname()[1]
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
-            )
+            transport, protocol = await tls_connect(port)
             peer = await made
             transport.set_write_buffer_limits(high=128 * 1024)
             assert transport.get_write_buffer_limits() == (32 * 1024, 128 * 1024)
@@ -127,9 +54,9 @@ class BufferedClient(asyncio.BufferedProtocol):
         self.lost.set_result(exc)
 
 
-def test_buffered_protocol(loop, run, server_ctx, client_ctx):
+def test_buffered_protocol(loop, run, client_ctx, tls_server):
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
             transport, protocol = await loop.create_connection(
                 BufferedClient, "127.0.0.1", port, ssl=client_ctx,
@@ -147,13 +74,11 @@ def test_buffered_protocol(loop, run, server_ctx, client_ctx):
     run(main())
 
 
-def test_pause_reading(loop, run, server_ctx, client_ctx):
+def test_pause_reading(loop, run, tls_server, tls_connect):
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
-            )
+            transport, protocol = await tls_connect(port)
             assert transport.is_reading()
             transport.pause_reading()
             assert not transport.is_reading()
@@ -172,20 +97,17 @@ def test_pause_reading(loop, run, server_ctx, client_ctx):
     run(main())
 
 
-def test_abort_loses_connection_once(loop, run, server_ctx, client_ctx):
+def test_abort_loses_connection_once(loop, run, protocols, tls_connect, tls_server):
     async def main():
         server_lost = loop.create_future()
 
-        class Server(Echo):
+        class Server(protocols.Echo):
             def connection_lost(self, exc):
                 server_lost.set_result(exc)
 
-        server = await loop.create_server(Server, "127.0.0.1", 0, ssl=server_ctx)
+        server, port = await tls_server(Server)
         async with server:
-            port = server.sockets[0].getsockname()[1]
-            transport, protocol = await loop.create_connection(
-                Client, "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost"
-            )
+            transport, protocol = await tls_connect(port)
             transport.write(b"dropped?")
             transport.abort()
             transport.abort()
@@ -198,23 +120,15 @@ def test_abort_loses_connection_once(loop, run, server_ctx, client_ctx):
     run(main())
 
 
-def test_concurrent_connections_keep_their_bytes(loop, run, server_ctx, client_ctx):
+def test_concurrent_connections_keep_their_bytes(loop, run, tls_server, tls_connect):
     """Connections on one loop share a read buffer: no bytes may cross."""
 
     async def main():
-        server, port = await _echo_server(loop, server_ctx)
+        server, port = await tls_server()
         async with server:
             pairs = []
             for _ in range(6):
-                pairs.append(
-                    await loop.create_connection(
-                        Client,
-                        "127.0.0.1",
-                        port,
-                        ssl=client_ctx,
-                        server_hostname="localhost",
-                    )  # fmt: skip
-                )
+                pairs.append(await tls_connect(port))
             payloads = [os.urandom(300_000) for _ in pairs]
             for (transport, _), payload in zip(pairs, payloads):
                 transport.write(payload)

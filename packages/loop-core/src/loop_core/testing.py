@@ -11,6 +11,13 @@ does). It provides:
 - ``loop``: one loop from ``loop_factory``, closed after the test.
 - ``loop_errors``: the contexts the loops' exception handler received. A
   test that expects handler calls asserts on them and clears the list.
+- ``tls_certificates``: one test CA per session (``.ca``, a ``trustme.CA``)
+  and a certificate it issued for localhost, 127.0.0.1 and ::1 (``.cert``);
+  ``.server_context()`` / ``.client_context()`` make fresh
+  ``ssl.SSLContext`` objects that serve it / trust the CA. It needs
+  ``trustme`` (loop-core itself does not): without it the test is skipped.
+- ``server_ctx`` / ``client_ctx``: one fresh server / client context of
+  ``tls_certificates`` per test.
 
 Teardown fails the test when a loop it made was left open, when the
 exception handler was called and the test did not clear ``loop_errors``,
@@ -23,9 +30,11 @@ import asyncio
 import gc
 import os
 import re
+import ssl
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +42,13 @@ import pytest
 
 from ._loop import EventLoop
 
-__all__ = ["LOOP_KINDS", "count_open_fds", "run_readme_example", "stdlib_loop"]
+__all__ = [
+    "LOOP_KINDS",
+    "TLSCertificates",
+    "count_open_fds",
+    "run_readme_example",
+    "stdlib_loop",
+]
 
 
 def stdlib_loop() -> asyncio.AbstractEventLoop:
@@ -156,3 +171,47 @@ def loop(
     yield lp
     if not lp.is_closed() and not lp.is_running():
         lp.close()
+
+
+@dataclass(frozen=True)
+class TLSCertificates:
+    """A test CA and the certificate it issued for the loopback names.
+
+    ``ca`` and ``cert`` are trustme objects, typed ``Any`` because trustme
+    is a test-time dependency only (write them out with
+    ``cert.cert_chain_pems`` / ``ca.cert_pem`` where a file is needed).
+    Contexts are made fresh on each call: a test may change one freely.
+    """
+
+    ca: Any
+    cert: Any
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.cert.configure_cert(context)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        self.ca.configure_trust(context)
+        return context
+
+
+@pytest.fixture(scope="session")
+def tls_certificates() -> TLSCertificates:
+    # Imported here: loop-core has no dependencies, and only TLS tests
+    # need trustme (they are skipped without it). Making a CA is slow:
+    # once per session.
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    return TLSCertificates(ca=ca, cert=ca.issue_cert("localhost", "127.0.0.1", "::1"))
+
+
+@pytest.fixture
+def server_ctx(tls_certificates: TLSCertificates) -> ssl.SSLContext:
+    return tls_certificates.server_context()
+
+
+@pytest.fixture
+def client_ctx(tls_certificates: TLSCertificates) -> ssl.SSLContext:
+    return tls_certificates.client_context()

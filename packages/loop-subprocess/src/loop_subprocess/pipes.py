@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ._pipe_transports import ReadPipeTransport, WritePipeTransport
 
@@ -24,15 +24,7 @@ async def connect_read_pipe(
     pipe: Any,
 ) -> tuple[asyncio.ReadTransport, asyncio.BaseProtocol]:
     """Read from ``pipe`` into a protocol made by ``protocol_factory``."""
-    protocol = protocol_factory()
-    waiter = loop.create_future()
-    transport = ReadPipeTransport(loop, pipe, protocol, waiter=waiter)
-    try:
-        await waiter
-    except BaseException:
-        transport.close()
-        raise
-    return transport, protocol
+    return await _connect(loop, ReadPipeTransport, protocol_factory, pipe)
 
 
 async def connect_write_pipe(
@@ -41,9 +33,21 @@ async def connect_write_pipe(
     pipe: Any,
 ) -> tuple[asyncio.WriteTransport, asyncio.BaseProtocol]:
     """Write to ``pipe`` through a flow-controlled transport."""
+    return await _connect(loop, WritePipeTransport, protocol_factory, pipe)
+
+
+_T = TypeVar("_T", ReadPipeTransport, WritePipeTransport)
+
+
+async def _connect(
+    loop: asyncio.AbstractEventLoop,
+    transport_class: type[_T],
+    protocol_factory: Callable[[], asyncio.BaseProtocol],
+    pipe: Any,
+) -> tuple[_T, asyncio.BaseProtocol]:
     protocol = protocol_factory()
     waiter = loop.create_future()
-    transport = WritePipeTransport(loop, pipe, protocol, waiter=waiter)
+    transport = transport_class(loop, pipe, protocol, waiter=waiter)
     try:
         await waiter
     except BaseException:

@@ -26,15 +26,20 @@ ProtocolFactory = Callable[[], asyncio.SubprocessProtocol]
 _PIPE = subprocess.PIPE
 
 
-def _check_common(
+def _check(
     universal_newlines: bool,
+    shell: bool,
+    want_shell: bool,
     bufsize: int,
     text: bool | None,
     encoding: str | None,
     errors: str | None,
 ) -> None:
+    # In asyncio's order, so that of two wrong arguments the same one is named.
     if universal_newlines:
         raise ValueError("universal_newlines must be False")
+    if bool(shell) != want_shell:
+        raise ValueError(f"shell must be {want_shell}")
     if bufsize != 0:
         raise ValueError("bufsize must be 0")
     if text:
@@ -62,11 +67,7 @@ async def subprocess_exec(
     **kwargs: Any,
 ) -> tuple[SubprocessTransport, asyncio.SubprocessProtocol]:
     """Run ``program`` with ``args`` (no shell)."""
-    if universal_newlines:
-        raise ValueError("universal_newlines must be False")
-    if shell:
-        raise ValueError("shell must be False")
-    _check_common(universal_newlines, bufsize, text, encoding, errors)
+    _check(universal_newlines, shell, False, bufsize, text, encoding, errors)
     protocol = protocol_factory()
     transport = await _start(
         loop, protocol, (program, *args), False, stdin, stdout, stderr, kwargs
@@ -93,11 +94,7 @@ async def subprocess_shell(
     """Run ``cmd`` with the shell (``/bin/sh -c cmd``)."""
     if not isinstance(cmd, (bytes, str)):
         raise ValueError("cmd must be a string")
-    if universal_newlines:
-        raise ValueError("universal_newlines must be False")
-    if not shell:
-        raise ValueError("shell must be True")
-    _check_common(universal_newlines, bufsize, text, encoding, errors)
+    _check(universal_newlines, shell, True, bufsize, text, encoding, errors)
     protocol = protocol_factory()
     transport = await _start(loop, protocol, cmd, True, stdin, stdout, stderr, kwargs)
     return transport, protocol
