@@ -158,7 +158,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=NEWEST_AVAILABLE)
 def demo(session: nox.Session) -> None:
     """What a newcomer runs first: examples on our loop and a quick comparison."""
-    _install_packages(session, list(PACKAGES), "uvloop")
+    _install_packages(session, list(PACKAGES), "uvloop", "trustme")
     session.run("python", "examples/demo.py", *session.posargs)
 
 
