@@ -121,6 +121,7 @@ def test_source_traceback_in_error_context(loop, loop_errors):
 
 
 def test_coroutine_origin_tracking(loop):
+    loop.set_debug(False)  # PYTHONASYNCIODEBUG / -X dev turn it on
     before = sys.get_coroutine_origin_tracking_depth()
 
     async def main():
@@ -187,3 +188,22 @@ def test_handle_source_traceback_ends_at_the_caller(loop):
             "test_handle_source_traceback_ends_at_the_caller",
         )
         handle.cancel()
+
+
+def test_handle_source_traceback_keeps_the_innermost_frames(loop):
+    """Like asyncio, debug mode keeps the last few frames of where a
+    callback was scheduled, not the whole stack: it is done for every
+    callback, so its cost must not grow with the stack's depth."""
+    loop.set_debug(True)
+
+    def deep(depth):
+        if depth:
+            return deep(depth - 1)
+        return loop.call_soon(print), sys._getframe().f_lineno
+
+    handle, line = deep(50)
+    frames = handle._source_traceback
+    assert 1 <= len(frames) <= 10
+    assert all(f.name == "deep" for f in frames[-5:])
+    assert (frames[-1].filename, frames[-1].lineno) == (__file__, line)
+    handle.cancel()

@@ -195,7 +195,9 @@ def test_close_restores_previous_wakeup_fd(loop):
 
 
 def test_sigint_default_restored(loop):
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Python leaves SIGINT ignored when it starts with it ignored (a
+    # background job of a non-interactive shell): begin from the default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     loop.add_signal_handler(signal.SIGINT, print)
     assert loop.remove_signal_handler(signal.SIGINT) is True
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

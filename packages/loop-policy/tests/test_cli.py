@@ -172,8 +172,15 @@ def test_keyboard_interrupt_kills_with_sigint_like_python(tmp_path):
         asyncio.run(main())
         """,
     )
-    out = ours("ctrl_c.py", cwd=tmp_path)
-    plain = python("ctrl_c.py", cwd=tmp_path)
+    # A child inherits an ignored SIGINT (this run may be a background job
+    # of a non-interactive shell), and Python then keeps it ignored; a
+    # caught one is reset to the default by exec, as from a terminal.
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        out = ours("ctrl_c.py", cwd=tmp_path)
+        plain = python("ctrl_c.py", cwd=tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, saved)
     assert out.returncode == plain.returncode == -signal.SIGINT
     assert out.stdout == plain.stdout == "atexit ran\n"
     assert out.stderr.splitlines()[-1] == "KeyboardInterrupt"

@@ -108,6 +108,29 @@ async def ask(loop, sock, text):
         sock.close()
 
 
+# loop.time() just after the last out-of-fds report was handled: set by a
+# call_soon from the handler, so after the retry timers it was scheduled with.
+last_report = [0.0]
+
+
+async def retries_done(loop):
+    """Wait until every accept retry scheduled while starved has run.
+
+    asyncio schedules one retry per failed accept() (up to ``backlog`` per
+    readiness) and never cancels them: closing the server before the last
+    one ran makes it watch fd -1 (a ValueError to the handler). Timers run
+    in due order, so a sleep due after the last retry is the event."""
+    import asyncio.constants
+
+    import loop_transports.server
+
+    delay = max(
+        asyncio.constants.ACCEPT_RETRY_DELAY,
+        loop_transports.server.ACCEPT_RETRY_DELAY,
+    )
+    await asyncio.sleep(max(0.0, last_report[0] + delay - loop.time()) + 0.01)
+
+
 async def shared(loop, errors, report):
     listener = CountingSocket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -128,6 +151,7 @@ async def shared(loop, errors, report):
         answers = [await asyncio.wait_for(ask(loop, client, "starved"), 10)]
         fresh = connected_client(address)
         answers.append(await asyncio.wait_for(ask(loop, fresh, "fresh"), 10))
+        await retries_done(loop)
     finally:
         client.close()
         server.close()
@@ -190,6 +214,7 @@ def main():
 
     def record(loop, context):
         errors.append(context)
+        loop.call_soon(lambda: last_report.__setitem__(0, loop.time()))
         if not report.done():
             report.set_result(None)
 

@@ -199,12 +199,19 @@ def test_wait_closed_waits_for_connections(loop, run, protocols):
         pytest.skip("asyncio's wait_closed waits for connections from 3.12.1")
 
     async def main():
-        server = await loop.create_server(protocols.Collect, "127.0.0.1", 0)
+        accepted = loop.create_future()
+
+        class Accepted(protocols.Collect):
+            def connection_made(self, transport):
+                super().connection_made(transport)
+                accepted.set_result(None)
+
+        server = await loop.create_server(Accepted, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         transport, client = await loop.create_connection(
             protocols.Collect, "127.0.0.1", port
         )
-        await asyncio.sleep(0.01)
+        await accepted  # the server holds a connection now
         server.close()
         waiter = loop.create_task(server.wait_closed())
         await asyncio.sleep(0.05)
@@ -218,18 +225,29 @@ def test_wait_closed_waits_for_connections(loop, run, protocols):
 
 def test_close_and_abort_clients(loop, run, protocols):
     async def main():
-        server = await loop.create_server(protocols.Collect, "127.0.0.1", 0)
+        accepted = []
+        waiting = {}  # count of accepted connections -> its future
+
+        class Accepted(protocols.Collect):
+            def connection_made(self, transport):
+                super().connection_made(transport)
+                accepted.append(transport)
+                if len(accepted) in waiting:
+                    waiting[len(accepted)].set_result(None)
+
+        server = await loop.create_server(Accepted, "127.0.0.1", 0)
         if not hasattr(server, "close_clients"):
             server.close()
             await server.wait_closed()
             pytest.skip("close_clients/abort_clients are new in 3.13")
         port = server.sockets[0].getsockname()[1]
+        waiting[2] = loop.create_future()
         clients = []
         for _ in range(2):
             clients.append(
                 await loop.create_connection(protocols.Collect, "127.0.0.1", port)
             )
-        await asyncio.sleep(0.01)
+        await waiting[2]  # close_clients must find them on the server's side
         server.close()
         server.close_clients()
         await clients[0][1].lost
@@ -240,11 +258,13 @@ def test_close_and_abort_clients(loop, run, protocols):
         )
         await client.lost
         await server.wait_closed()
-        server2 = await loop.create_server(protocols.Collect, "127.0.0.1", 0)
+        accepted.clear()
+        waiting[1] = loop.create_future()
+        server2 = await loop.create_server(Accepted, "127.0.0.1", 0)
         transport, client = await loop.create_connection(
             protocols.Collect, "127.0.0.1", server2.sockets[0].getsockname()[1]
         )
-        await asyncio.sleep(0.01)
+        await waiting[1]
         server2.close()
         server2.abort_clients()
         await client.lost

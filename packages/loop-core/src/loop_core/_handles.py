@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from contextvars import Context, copy_context
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ._format import describe_callback
@@ -26,6 +27,19 @@ __all__ = ["Handle", "TimerHandle", "drop_own_frames"]
 # they are more than half of them: memory stays bounded and the work is
 # amortised over the cancellations.
 _MIN_CANCELLED_TO_COMPACT = 100
+
+# Debug mode records where each handle was made: the innermost frames only,
+# as asyncio does, and without reading source lines (they are looked up if
+# the traceback is ever printed), since it happens for every callback.
+_SOURCE_DEPTH = 10
+
+
+def _creation_stack(frame: FrameType) -> traceback.StackSummary:
+    stack = traceback.StackSummary.extract(
+        traceback.walk_stack(frame), limit=_SOURCE_DEPTH, lookup_lines=False
+    )
+    stack.reverse()
+    return stack
 
 
 class Handle(asyncio.Handle):
@@ -48,7 +62,7 @@ class Handle(asyncio.Handle):
         self._cancelled = False
         self._repr: str | None = None
         self._source_traceback: traceback.StackSummary | None = (
-            traceback.extract_stack(sys._getframe(1)) if loop._debug else None
+            _creation_stack(sys._getframe(1)) if loop._debug else None
         )
 
     def _state(self) -> list[str]:

@@ -50,7 +50,13 @@ class StreamReader:
         self._transport: Any = None
         self._paused = False
         if self._loop.get_debug():
-            self._source_traceback = traceback.extract_stack(sys._getframe(1))
+            # The innermost frames, source lines read only when printed:
+            # what asyncio's reader keeps, at a cost fit for every connection.
+            stack = traceback.StackSummary.extract(
+                traceback.walk_stack(sys._getframe(1)), limit=10, lookup_lines=False
+            )
+            stack.reverse()
+            self._source_traceback = stack
 
     def __repr__(self) -> str:
         info = ["StreamReader"]
