@@ -200,7 +200,7 @@ async def create_subprocess_shell(
     limit: int = DEFAULT_LIMIT,
     **kwds: Any,
 ) -> Process:
-    """Run ``cmd`` through the shell; see asyncio.create_subprocess_shell."""
+    """Run ``cmd`` through the shell, as asyncio's create_subprocess_shell()."""
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.subprocess_shell(
         lambda: SubprocessStreamProtocol(limit=limit, loop=loop),
@@ -222,7 +222,7 @@ async def create_subprocess_exec(
     limit: int = DEFAULT_LIMIT,
     **kwds: Any,
 ) -> Process:
-    """Run ``program`` with ``args``; see asyncio.create_subprocess_exec."""
+    """Run ``program`` with ``args``, as asyncio's create_subprocess_exec()."""
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.subprocess_exec(
         lambda: SubprocessStreamProtocol(limit=limit, loop=loop),
