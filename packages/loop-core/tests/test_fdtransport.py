@@ -484,3 +484,73 @@ def test_fd_of_open_transport_refused_by_public_watchers(loop, pair):
     tr.close()
     assert loop.remove_writer(fd) is False  # closing: no longer refused
     assert run(loop, proto.lost) is None
+
+
+class CountingHooks(SockTransport):
+    """Hooks overridden by methods: FdTransport must call them."""
+
+    def __init__(self, loop, sock, protocol, **kwargs):
+        self.calls = []
+        super().__init__(loop, sock, protocol, **kwargs)
+
+    def fd_read(self, size):
+        self.calls.append("read")
+        return self.sock.recv(size)
+
+    def fd_write(self, data):
+        self.calls.append("write")
+        return self.sock.send(data)
+
+
+class PropertyHooks(SockTransport):
+    """Hooks given as properties returning C functions, looked up once."""
+
+    lookups = 0
+
+    @property
+    def fd_read(self):
+        type(self).lookups += 1
+        return self.sock.recv
+
+    @property
+    def fd_write(self):
+        type(self).lookups += 1
+        return self.sock.send
+
+
+def test_hooks_overridden_by_methods_are_called(loop, pair):
+    a, b = pair
+    tr, proto = make(loop, a, cls=CountingHooks)
+    run(loop, asyncio.sleep(0))
+    tr.write(b"ping")
+    assert b.recv(10) == b"ping"
+    b.sendall(b"pong")
+    assert run(loop, proto.received(4)) == b"pong"
+    assert tr.calls[:2] == ["write", "read"]
+    tr.close()
+    run(loop, proto.lost)
+
+
+def test_hooks_given_as_properties_are_looked_up_once(loop, pair):
+    a, b = pair
+    PropertyHooks.lookups = 0
+    tr, proto = make(loop, a, cls=PropertyHooks)
+    run(loop, asyncio.sleep(0))
+    for _ in range(3):
+        tr.write(b"ping")
+        assert b.recv(10) == b"ping"
+        b.sendall(b"pong")
+        run(loop, proto.received(len(proto.data) + 4))
+    assert PropertyHooks.lookups == 2
+    tr.close()
+    run(loop, proto.lost)
+
+
+def test_transport_takes_new_attributes(loop, pair):
+    """Its state is in slots, but code may still add attributes to it."""
+    a, _ = pair
+    tr, proto = make(loop, a, cls=FdTransport)
+    tr.tag = "mine"
+    assert tr.tag == "mine"
+    tr.close()
+    run(loop, proto.lost)

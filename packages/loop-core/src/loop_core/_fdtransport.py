@@ -23,6 +23,7 @@ import os
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -36,6 +37,13 @@ _IOV_MAX = min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16, 1024)
 _WARN_AFTER_LOST_WRITES = 5
 
 
+def _readv_into(fd: int) -> Callable[[memoryview], int]:
+    def read_into(buffer: memoryview) -> int:
+        return os.readv(fd, [buffer])
+
+    return read_into
+
+
 def _done_unless_cancelled(fut: asyncio.Future[None]) -> None:
     if not fut.cancelled():
         fut.set_result(None)
@@ -43,6 +51,38 @@ def _done_unless_cancelled(fut: asyncio.Future[None]) -> None:
 
 class FdTransport(asyncio.Transport):
     """A transport over a non-blocking fd (or an object with ``fileno()``)."""
+
+    # Slots, not an instance dict, hold what the hot paths read: asyncio's
+    # BaseTransport has slots, which on Python 3.13 leaves a subclass's
+    # instance dict unspecialisable, so every attribute read would be a
+    # full lookup. __dict__ stays for subclasses and code adding attributes.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_add_reader",
+        "_add_writer",
+        "_buffer",
+        "_buffer_size",
+        "_closing",
+        "_eof_sent",
+        "_fd",
+        "_fileobj",
+        "_high_water",
+        "_loop",
+        "_lost",
+        "_lost_writes",
+        "_low_water",
+        "_protocol",
+        "_read_hook",
+        "_read_into_hook",
+        "_read_size",
+        "_reading",
+        "_remove_reader",
+        "_remove_writer",
+        "_write_hook",
+        "_writev_hook",
+        "_writing_paused",
+    )
 
     max_read_size = 256 * 1024
     # asyncio's pipe transports drop what is written after close(); its
@@ -74,6 +114,33 @@ class FdTransport(asyncio.Transport):
         self._writing_paused = False
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
+        # The hooks are looked up once, here: a subclass may provide one as
+        # a property returning a C function (SocketTransport returns its
+        # socket's methods), sparing a Python frame per system call. Ours
+        # become functions of the fd, not bound methods: those would put
+        # the transport in a reference cycle, and an unclosed one would
+        # then close its fd (and warn) only when the cycle collector runs.
+        cls = type(self)
+        fd = self._fd
+        self._read_size = self.max_read_size
+        self._read_hook = (
+            partial(os.read, fd) if cls.fd_read is FdTransport.fd_read else self.fd_read
+        )
+        self._read_into_hook = (
+            _readv_into(fd)
+            if cls.fd_read_into is FdTransport.fd_read_into
+            else self.fd_read_into
+        )
+        self._write_hook = (
+            partial(os.write, fd)
+            if cls.fd_write is FdTransport.fd_write
+            else self.fd_write
+        )
+        self._writev_hook = (
+            partial(os.writev, fd)
+            if cls.fd_writev is FdTransport.fd_writev
+            else self.fd_writev
+        )
         # On our loop the fd is registered as ours (the public add_reader()
         # then refuses it) and watched without that check; elsewhere
         # (asyncio's loop) through the public methods.
@@ -105,6 +172,8 @@ class FdTransport(asyncio.Transport):
         return f"<{type(self).__name__} fd={self._fd} {state}>"
 
     # -- the hooks subclasses override -----------------------------------
+    # Each is looked up when the transport is made (see __init__), so an
+    # override must exist by then; it may be a property returning a callable.
 
     def fd_read(self, size: int) -> bytes:
         """Read up to ``size`` bytes; b"" means end of file."""
@@ -157,7 +226,7 @@ class FdTransport(asyncio.Transport):
 
     def _read_ready(self) -> None:
         try:
-            data = self.fd_read(self.max_read_size)
+            data = self._read_hook(self._read_size)
         except (BlockingIOError, InterruptedError):
             return
         except (SystemExit, KeyboardInterrupt):
@@ -178,17 +247,10 @@ class FdTransport(asyncio.Transport):
     def _read_buffered(self) -> None:
         protocol: asyncio.BufferedProtocol = self._protocol  # type: ignore[assignment]
         try:
-            buffer = protocol.get_buffer(-1)
-            # A flat byte view (what loop_streams and most buffered
-            # protocols return) is read into as it is: no new view per read.
-            if (
-                type(buffer) is not memoryview
-                or buffer.itemsize != 1
-                or buffer.ndim != 1
-                or not buffer.c_contiguous
-            ):
-                buffer = memoryview(buffer).cast("B")
-            if not buffer:
+            buffer: Any = protocol.get_buffer(-1)
+            # Read into as it is, as asyncio does: any writable contiguous
+            # buffer will do, and the count is in bytes whatever its format.
+            if not len(buffer):
                 raise RuntimeError("get_buffer() returned an empty buffer")
         except (SystemExit, KeyboardInterrupt):
             raise
@@ -196,7 +258,7 @@ class FdTransport(asyncio.Transport):
             self._fatal_error(exc, "Fatal error: protocol.get_buffer() call failed.")
             return
         try:
-            nbytes = self.fd_read_into(buffer)
+            nbytes = self._read_into_hook(buffer)
         except (BlockingIOError, InterruptedError):
             return
         except (SystemExit, KeyboardInterrupt):
@@ -270,7 +332,7 @@ class FdTransport(asyncio.Transport):
             return
         if not self._buffer:
             try:
-                sent = self.fd_write(data)
+                sent = self._write_hook(data)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except (SystemExit, KeyboardInterrupt):
@@ -297,9 +359,9 @@ class FdTransport(asyncio.Transport):
         buffer = self._buffer
         try:
             if len(buffer) == 1:
-                sent = self.fd_write(buffer[0])
+                sent = self._write_hook(buffer[0])
             else:
-                sent = self.fd_writev(list(islice(buffer, _IOV_MAX)))
+                sent = self._writev_hook(list(islice(buffer, _IOV_MAX)))
         except (BlockingIOError, InterruptedError):
             return
         except (SystemExit, KeyboardInterrupt):

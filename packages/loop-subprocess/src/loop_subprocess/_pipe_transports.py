@@ -45,6 +45,8 @@ def _prepare(
 class ReadPipeTransport(FdTransport):
     """The read end of a pipe, FIFO, socket or character device."""
 
+    __slots__ = ()
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -67,6 +69,8 @@ class ReadPipeTransport(FdTransport):
 
 class WritePipeTransport(FdTransport):
     """The write end of a pipe, FIFO, socket or character device."""
+
+    __slots__ = ("_watch_fd", "_watch_loop", "_watching")
 
     drop_writes_after_close = True  # as asyncio's write pipes
 

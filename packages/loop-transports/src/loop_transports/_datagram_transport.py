@@ -56,6 +56,26 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
     (CPython's tests check it): the stream-only methods stay unimplemented.
     """
 
+    # Slots: see loop_core.FdTransport (asyncio's BaseTransport has them).
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_address",
+        "_buffer",
+        "_buffer_size",
+        "_closing",
+        "_connected",
+        "_fd",
+        "_high_water",
+        "_loop",
+        "_lost",
+        "_lost_writes",
+        "_low_water",
+        "_protocol",
+        "_sock",
+        "_writing_paused",
+    )
+
     max_size = 256 * 1024
 
     def __init__(

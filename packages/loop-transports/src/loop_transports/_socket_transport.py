@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from asyncio.trsock import TransportSocket
+from collections.abc import Callable
 from typing import Any
 
 from loop_core import FdTransport
@@ -25,6 +26,8 @@ def _set_nodelay(sock: socket.socket) -> None:
 
 class SocketTransport(FdTransport):
     """A stream transport over a connected non-blocking socket."""
+
+    __slots__ = ("_sock",)
 
     # loop.start_tls() may take it over (asyncio's duck-typed marker).
     _start_tls_compatible = True
@@ -51,30 +54,27 @@ class SocketTransport(FdTransport):
             info.update(extra)
         _set_nodelay(sock)
         self._sock = sock
-        # The per-read and per-write hooks become the socket's own methods:
-        # no Python frame per system call (a subclass's overrides stay).
-        cls = type(self)
-        if cls.fd_read is SocketTransport.fd_read:
-            self.fd_read = sock.recv  # type: ignore[method-assign, assignment]
-        if cls.fd_read_into is SocketTransport.fd_read_into:
-            self.fd_read_into = sock.recv_into  # type: ignore[method-assign]
-        if cls.fd_write is SocketTransport.fd_write:
-            self.fd_write = sock.send  # type: ignore[method-assign, assignment]
-        if cls.fd_writev is SocketTransport.fd_writev:
-            self.fd_writev = sock.sendmsg  # type: ignore[method-assign, assignment]
         super().__init__(loop, sock, protocol, info, waiter=waiter)
 
-    def fd_read(self, size: int) -> bytes:
-        return self._sock.recv(size)
+    # The I/O hooks are the socket's own methods, not functions calling
+    # them: FdTransport looks each hook up once, so a read or a write runs
+    # no Python frame. A subclass may still override them with methods.
 
-    def fd_read_into(self, buffer: memoryview) -> int:
-        return self._sock.recv_into(buffer)
+    @property
+    def fd_read(self) -> Callable[[int], bytes]:
+        return self._sock.recv
 
-    def fd_write(self, data: _BytesLike) -> int:
-        return self._sock.send(data)
+    @property
+    def fd_read_into(self) -> Callable[[memoryview], int]:
+        return self._sock.recv_into
 
-    def fd_writev(self, buffers: list[_BytesLike]) -> int:
-        return self._sock.sendmsg(buffers)
+    @property
+    def fd_write(self) -> Callable[[_BytesLike], int]:
+        return self._sock.send
+
+    @property
+    def fd_writev(self) -> Callable[[list[_BytesLike]], int]:
+        return self._sock.sendmsg
 
     def fd_shutdown(self) -> None:
         self._sock.shutdown(socket.SHUT_WR)

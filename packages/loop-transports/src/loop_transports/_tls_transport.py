@@ -26,6 +26,9 @@ class SSLTransport(asyncio.Transport):
     recognise a TLS transport by that word in the class name.
     """
 
+    # Slots: see FdTransport (asyncio's BaseTransport has them).
+    __slots__ = ("__dict__", "__weakref__", "_closed", "_tls")
+
     # start_tls() accepts it (TLS inside TLS), as asyncio's does.
     _start_tls_compatible = True
 

@@ -38,7 +38,16 @@ ACCEPT_RETRY_DELAY = 1.0
 class _ServerTransport(SocketTransport):
     """An accepted connection: tells its Server when its fd is released."""
 
-    _server: Server | None = None
+    __slots__ = ("_server",)
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        protocol: asyncio.BaseProtocol,
+    ) -> None:
+        self._server: Server | None = None
+        super().__init__(loop, sock, protocol)
 
     def fd_close(self) -> None:
         try:
