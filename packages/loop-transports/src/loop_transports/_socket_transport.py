@@ -27,7 +27,7 @@ def _set_nodelay(sock: socket.socket) -> None:
 class SocketTransport(FdTransport):
     """A stream transport over a connected non-blocking socket."""
 
-    __slots__ = ("_sock",)
+    __slots__ = ("_on_fd_closed", "_sock")
 
     # loop.start_tls() may take it over (asyncio's duck-typed marker).
     _start_tls_compatible = True
@@ -54,6 +54,9 @@ class SocketTransport(FdTransport):
             info.update(extra)
         _set_nodelay(sock)
         self._sock = sock
+        # Called once the socket is closed (a Server counts its
+        # connections so).
+        self._on_fd_closed: Callable[[], object] | None = None
         super().__init__(loop, sock, protocol, info, waiter=waiter)
 
     # The I/O hooks are the socket's own methods, not functions calling
@@ -80,4 +83,9 @@ class SocketTransport(FdTransport):
         self._sock.shutdown(socket.SHUT_WR)
 
     def fd_close(self) -> None:
-        self._sock.close()
+        try:
+            self._sock.close()
+        finally:
+            callback, self._on_fd_closed = self._on_fd_closed, None
+            if callback is not None:
+                callback()

@@ -35,29 +35,6 @@ _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.E
 ACCEPT_RETRY_DELAY = 1.0
 
 
-class _ServerTransport(SocketTransport):
-    """An accepted connection: tells its Server when its fd is released."""
-
-    __slots__ = ("_server",)
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        sock: socket.socket,
-        protocol: asyncio.BaseProtocol,
-    ) -> None:
-        self._server: Server | None = None
-        super().__init__(loop, sock, protocol)
-
-    def fd_close(self) -> None:
-        try:
-            super().fd_close()
-        finally:
-            server, self._server = self._server, None
-            if server is not None:
-                server._detach()
-
-
 class Server(asyncio.AbstractServer):
     """What ``create_server`` returns: asyncio's AbstractServer."""
 
@@ -77,7 +54,7 @@ class Server(asyncio.AbstractServer):
         self._backlog = backlog
         self._serving = False
         self._active = 0
-        self._clients: weakref.WeakSet[_ServerTransport] = weakref.WeakSet()
+        self._clients: weakref.WeakSet[SocketTransport] = weakref.WeakSet()
         self._waiters: list[asyncio.Future[None]] | None = []
         self._serve_forever_fut: asyncio.Future[None] | None = None
         self._resource_error_logged = False
@@ -140,10 +117,10 @@ class Server(asyncio.AbstractServer):
             conn.setblocking(False)
             protocol = self._protocol_factory()
             if self._tls is None:
-                transport = _ServerTransport(self._loop, conn, protocol)
+                transport = SocketTransport(self._loop, conn, protocol)
             else:
                 transport = self._tls.wrap_accepted(  # type: ignore[assignment]
-                    self._loop, conn, protocol, _ServerTransport
+                    self._loop, conn, protocol, SocketTransport
                 )
         except (SystemExit, KeyboardInterrupt):
             conn.close()
@@ -157,7 +134,10 @@ class Server(asyncio.AbstractServer):
                 }
             )
             return
-        transport._server = self
+        # Accepted connections are plain SocketTransports (one class on the
+        # hot path keeps its attribute reads specialised) told to report
+        # when their fd is released.
+        transport._on_fd_closed = self._detach
         self._active += 1
         self._clients.add(transport)
 
