@@ -38,6 +38,10 @@ import report
 import suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# Within one run, one loop's samples of a benchmark have differed by a
+# quarter on the shared machine, and with 5 rounds a loop sometimes got no
+# quiet sample at all; 9 make its best rate a steadier estimate.
+ROUNDS = 9
 
 
 class SampleTimeout(KeyboardInterrupt):
@@ -169,7 +173,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--quick", action="store_true", help="smaller sizes and 3 rounds (a demo)"
     )
     parser.add_argument(
-        "--rounds", type=int, help="interleaved rounds per benchmark (default 5)"
+        "--rounds", type=int, help="interleaved rounds per benchmark (default 9)"
     )
     parser.add_argument(
         "--only",
@@ -190,7 +194,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.rounds is None:
-        args.rounds = 3 if args.quick else 5
+        args.rounds = 3 if args.quick else ROUNDS
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     args.only = [name for item in args.only for name in item.split(",") if name]

@@ -554,3 +554,41 @@ def test_transport_takes_new_attributes(loop, pair):
     assert tr.tag == "mine"
     tr.close()
     run(loop, proto.lost)
+
+
+class SizeRecorder(SockTransport):
+    def __init__(self, loop, sock, protocol, **kwargs):
+        self.sizes = []
+        super().__init__(loop, sock, protocol, **kwargs)
+
+    def fd_read(self, size):
+        self.sizes.append(size)
+        return self.sock.recv(size)
+
+
+def test_reads_grow_while_they_fill_and_shrink_after(loop, pair):
+    """Reads ask for 64 KiB (below malloc's mmap threshold) until one is
+    filled, then for max_read_size until one falls short."""
+    a, b = pair
+    tr, proto = make(loop, a, cls=SizeRecorder)
+    run(loop, asyncio.sleep(0))
+    b.sendall(b"x" * 1000)
+    run(loop, proto.received(1000))
+    assert tr.sizes == [64 * 1024]
+
+    async def bulk():
+        received = proto.received(1000 + BIG)
+        await loop.sock_sendall(b, b"y" * BIG)
+        await received
+
+    run(loop, bulk())
+    assert FdTransport.max_read_size in tr.sizes
+    big = tr.sizes.index(FdTransport.max_read_size)
+    assert tr.sizes[big - 1] == 64 * 1024  # grew after a filled 64 KiB read
+    b.send(b"z")
+    run(loop, proto.received(1001 + BIG))
+    b.send(b"z")
+    run(loop, proto.received(1002 + BIG))
+    assert tr.sizes[-1] == 64 * 1024  # a short read shrank it back
+    tr.close()
+    run(loop, proto.lost)
