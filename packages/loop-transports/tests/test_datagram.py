@@ -552,3 +552,32 @@ def test_datagram_transport_is_also_a_transport(loop):
             transport.close()
 
     assert loop.run_until_complete(main()) is True
+
+
+def test_large_datagrams_arrive_whole_as_bytes(loop, run):
+    """The largest UDP datagram, and a Unix one bigger than any UDP one,
+    each arrive whole, as bytes that later datagrams leave untouched."""
+
+    async def main():
+        server, srv = await _echo_server(loop)
+        address = server.get_extra_info("sockname")
+        transport, client = await loop.create_datagram_endpoint(
+            Datagrams, remote_addr=address
+        )
+        big = bytes(range(256)) * 255 + b"x" * 227  # 65,507 bytes
+        transport.sendto(big)
+        transport.sendto(b"small")
+        assert await client.wait_for(2) == [big, b"small"]
+        assert all(type(data) is bytes for data, _ in client.received)
+        await _close(transport, server)
+
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        with b:
+            transport, proto = await loop.create_datagram_endpoint(Datagrams, sock=a)
+            huge = b"y" * 150_000
+            b.send(huge)
+            b.send(b"z")
+            assert await proto.wait_for(2) == [huge, b"z"]
+            await _close(transport)
+
+    run(main())

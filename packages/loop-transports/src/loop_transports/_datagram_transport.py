@@ -27,6 +27,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ._scratch import SCRATCH_SIZE, loop_scratch
+
 __all__ = ["DatagramTransport"]
 
 _BytesLike = bytes | bytearray | memoryview
@@ -72,6 +74,8 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
         "_lost_writes",
         "_low_water",
         "_protocol",
+        "_read_max",
+        "_scratch",
         "_sock",
         "_writing_paused",
     )
@@ -111,6 +115,15 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
         self._writing_paused = False
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
+        # Datagrams are read into the loop's shared buffer and copied out:
+        # a fresh max_size bytes object per datagram may cost an mmap()
+        # (see _scratch), and a shorter read would truncate the datagram.
+        self._read_max = self.max_size
+        self._scratch = (
+            loop_scratch(loop)
+            if self._read_max <= SCRATCH_SIZE
+            else memoryview(bytearray(self._read_max))
+        )
         loop.call_soon(protocol.connection_made, self)
         loop.call_soon(self._start_reading)
         if waiter is not None:
@@ -135,7 +148,9 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
         if self._lost:
             return
         try:
-            data, addr = self._sock.recvfrom(self.max_size)  # type: ignore[union-attr]
+            nbytes, addr = self._sock.recvfrom_into(  # type: ignore[union-attr]
+                self._scratch, self._read_max
+            )
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
@@ -145,7 +160,7 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
         except BaseException as exc:
             self._fatal_error(exc, "Fatal read error on datagram transport")
         else:
-            self._protocol.datagram_received(data, addr)
+            self._protocol.datagram_received(bytes(self._scratch[:nbytes]), addr)
 
     # -- writing --------------------------------------------------------------
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import weakref
 from collections import deque
 from typing import Any
 
 from loop_core import FdTransport
 
+from ._scratch import SCRATCH_SIZE, loop_scratch
 from ._tls_io import (
     AGAIN,
     APP_EOF,
@@ -40,29 +40,19 @@ from ._tls_transport import SSLTransport
 
 __all__ = ["TLSProtocol"]
 
-READ_BUFFER_SIZE = 256 * 1024  # one raw read; asyncio's max_size
 _NO_BUFFER = memoryview(bytearray())
-_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, memoryview] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _read_buffer(
     loop: asyncio.AbstractEventLoop, transport: asyncio.BaseTransport
 ) -> memoryview:
-    """One buffer per loop, not per connection (256 KiB each would add up
-    on a busy server): the transports named here read into it and hand it
-    straight to buffer_updated(), which empties it into the MemoryBIO at
-    once. Any other transport may read later, so it gets its own."""
+    """The loop's shared buffer for the transports named here: they read
+    into it and hand it straight to buffer_updated(), which empties it into
+    the MemoryBIO at once. Any other transport may read later, so it gets
+    its own."""
     if isinstance(transport, (FdTransport, SSLTransport)):
-        try:
-            buffer = _shared.get(loop)
-            if buffer is None:
-                buffer = _shared[loop] = memoryview(bytearray(READ_BUFFER_SIZE))
-            return buffer
-        except TypeError:
-            pass  # a loop without weak references
-    return memoryview(bytearray(READ_BUFFER_SIZE))
+        return loop_scratch(loop)
+    return memoryview(bytearray(SCRATCH_SIZE))
 
 
 HANDSHAKE_TIMEOUT = 60.0
