@@ -271,7 +271,7 @@ class EventLoop(  # type: ignore[misc]
                 # append to the queue directly), so most iterations skip
                 # the syscall; see _POLL_EVERY.
                 if len(masks) > 1 or skipped >= _POLL_EVERY:
-                    events = poller.poll(0)
+                    events = poller.poll(0, len(masks))
                     skipped = 0
                 else:
                     events = _NO_EVENTS
@@ -294,7 +294,7 @@ class EventLoop(  # type: ignore[misc]
                     events = _NO_EVENTS
                     skipped += 1
                 else:
-                    events = poller.poll(timeout)
+                    events = poller.poll(timeout, len(masks))
                     skipped = 0
                 self._polling = False
             for fd, ev in events:
