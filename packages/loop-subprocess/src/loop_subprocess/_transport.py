@@ -79,6 +79,24 @@ class _PipeProtocol(asyncio.Protocol):
 class SubprocessTransport(asyncio.SubprocessTransport):
     """What ``subprocess_exec`` / ``subprocess_shell`` return."""
 
+    # Slots: see loop_core.FdTransport (asyncio's BaseTransport has them,
+    # which on 3.13 leaves a subclass's instance dict unspecialised).
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_closed",
+        "_exit_waiters",
+        "_finished",
+        "_info",
+        "_loop",
+        "_pending",
+        "_pid",
+        "_pipes",
+        "_proc",
+        "_protocol",
+        "_returncode",
+        "_watch",
+    )
     _protocol: asyncio.SubprocessProtocol | None
 
     def __init__(
