@@ -121,7 +121,13 @@ def run(loop):
 def tls_server(loop, server_ctx):
     """``await tls_server(protocol_factory=Echo, **create_server_kwargs)`` ->
     (server, port): a server on 127.0.0.1 speaking TLS (with server_ctx
-    unless the kwargs name another ssl=)."""
+    unless the kwargs name another ssl=).
+
+    Debug mode starts off (PYTHONASYNCIODEBUG / -X dev turn it on): there a
+    server reports each refused handshake to the exception handler, as
+    asyncio's does, and the tests that refuse one on purpose would see it.
+    A test about that report turns debug mode on itself."""
+    loop.set_debug(False)
 
     async def start(protocol_factory=Echo, **kwargs):
         kwargs.setdefault("ssl", server_ctx)
