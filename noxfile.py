@@ -3,7 +3,13 @@ conformance, bench and demo.
 
 Interpreters are found under ``$(pyenv root)/versions/*/bin`` as well as on
 PATH; a Python that is not installed is skipped with a message, never an
-error (also on CI, where nox would otherwise fail on it).
+error (also on CI, where nox would otherwise fail on it). nox never
+downloads one. Where 3.14, 3.15 or PyPy 3.11 is missing but
+``../shared/tools/newer-pythons.sh`` (a Debian chroot that has them) can
+run, the ``newer_pythons`` session runs the per-Python sessions there.
+
+Every session's venv name carries its Python (``lint-3.13``), so switching
+interpreters never reuses a venv made for another one.
 """
 
 from __future__ import annotations
@@ -12,13 +18,43 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).parent
-PYTHONS = ["3.11", "3.12", "3.13"]
-NEWEST = PYTHONS[-1]
+CPYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
+PYPYS = ["pypy3.11"]
+PYTHONS = [*CPYTHONS, *PYPYS]
+# What the chroot of newer-pythons.sh provides (Debian forky's packages).
+CHROOT_PYTHONS = ["3.14", "3.15", "pypy3.11"]
+# What the chroot must hold: the interpreters, CPython's and PyPy's own test
+# suites (conformance), and the openssl command (test certificates).
+CHROOT_PACKAGES = ",".join(
+    [
+        "python3.14",
+        "python3.14-venv",
+        "python3.15",
+        "python3.15-venv",
+        "libpython3.14-testsuite",
+        "libpython3.15-testsuite",
+        "pypy3",
+        "pypy3-venv",
+        "pypy3-lib-testsuite",
+        "openssl",
+        "ca-certificates",
+        "git",
+    ]
+)
+NEWER_PYTHONS_TOOL = ROOT.parent / "shared" / "tools" / "newer-pythons.sh"
+# The sessions that run once per Python, in the chroot as on the host.
+PER_PYTHON_SESSIONS = [
+    "tests",
+    "integration_pythons",
+    "conformance_quick",
+    "demo_pythons",
+]
 
 # Each distribution, and the in-repo distributions it needs installed first.
 PACKAGES: dict[str, list[str]] = {
@@ -31,7 +67,10 @@ PACKAGES: dict[str, list[str]] = {
 # What a package's own tests need besides it and its dependencies: the
 # runner's echo example uses loop-transports (asyncio.start_server).
 TEST_WITH: dict[str, list[str]] = {"loop-policy": ["loop-transports"]}
-TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6", "trustme>=1.1"]
+TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6"]
+# hypothesis's newest releases build a Rust core from source where no wheel
+# fits (PyPy 8's ABI): take the newest release that has one instead.
+WHEELS_ONLY = ["--only-binary", "hypothesis"]
 # What the conformance run installs: a distribution joins once all of its
 # methods are implemented, so its CPython tests count as real results
 # (until then they are reported as "needs <distribution>").
@@ -50,8 +89,11 @@ nox.options.sessions = [
     "integration_pythons",
     "conformance_quick",
     "docs",
+    "demo_pythons",
+    "newer_pythons",
 ]
 nox.options.error_on_missing_interpreters = False
+nox.options.download_python = "never"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 
@@ -72,17 +114,29 @@ def _add_pyenv_to_path() -> None:
         os.environ["PATH"] = os.pathsep.join([*dirs, os.environ.get("PATH", "")])
 
 
+def _executable(version: str) -> str:
+    return version if version.startswith("pypy") else f"python{version}"
+
+
 def _available(versions: list[str]) -> list[str]:
-    found = [v for v in versions if shutil.which(f"python{v}")]
-    for v in versions:
-        if v not in found:
-            print(f"nox: Python {v} not found (looked on PATH and in pyenv): skipped")
-    return found or versions[-1:]
+    found = [v for v in versions if shutil.which(_executable(v))]
+    missing = [v for v in versions if v not in found]
+    if missing and not os.environ.get("LOOP_NOX_QUIET"):
+        print(
+            f"nox: {', '.join(missing)} not found (looked on PATH and in pyenv): "
+            "skipped here" + (", run by newer_pythons" if _chroot_usable() else "")
+        )
+    return found
+
+
+def _chroot_usable() -> bool:
+    return NEWER_PYTHONS_TOOL.exists() and os.geteuid() == 0
 
 
 _add_pyenv_to_path()
-AVAILABLE = _available(PYTHONS)
-NEWEST_AVAILABLE = AVAILABLE[-1]
+AVAILABLE = _available(PYTHONS) or [f"{sys.version_info[0]}.{sys.version_info[1]}"]
+# The newest CPython found runs the sessions that need only one Python.
+NEWEST_AVAILABLE = [v for v in AVAILABLE if v in CPYTHONS][-1:] or AVAILABLE[-1:]
 
 
 def _install_packages(session: nox.Session, names: list[str], *extra: str) -> None:
@@ -100,7 +154,7 @@ def _install_packages(session: nox.Session, names: list[str], *extra: str) -> No
     args: list[str] = []
     for name in seen:
         args += ["-e", f"packages/{name}"]
-    session.install(*args, *extra)
+    session.install(*args, *extra, *WHEELS_ONLY)
 
 
 @nox.session(python=AVAILABLE)
@@ -141,7 +195,7 @@ def conformance(session: nox.Session) -> None:
     session.run("python", "conformance/run.py", "--write", *session.posargs)
 
 
-@nox.session(python=NEWEST_AVAILABLE)
+@nox.session(python=AVAILABLE)
 def conformance_quick(session: nox.Session) -> None:
     """A fast subset of the conformance run, for the default test command."""
     _install_packages(session, CONFORMANCE_PACKAGES)
@@ -160,6 +214,20 @@ def demo(session: nox.Session) -> None:
     """What a newcomer runs first: examples on our loop and a quick comparison."""
     _install_packages(session, list(PACKAGES), "uvloop", "trustme")
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=AVAILABLE)
+def demo_pythons(session: nox.Session) -> None:
+    """The demo's programs on every Python, with warnings as errors (no
+    DeprecationWarning of ours may reach a user on 3.14+)."""
+    _install_packages(session, list(PACKAGES))
+    session.run(
+        "python",
+        "examples/demo.py",
+        "--no-bench",
+        *session.posargs,
+        env={"PYTHONWARNINGS": "error"},
+    )
 
 
 def _closed_subsets() -> list[list[str]]:
@@ -207,7 +275,9 @@ def _build_wheels(session: nox.Session) -> dict[str, str]:
 
 def _run_integration(session: nox.Session, subset: list[str]) -> None:
     wheels = _build_wheels(session)
-    session.install(*(wheels[name] for name in subset), *TEST_DEPS, WHEEL_BUILDER)
+    session.install(
+        *(wheels[name] for name in subset), *TEST_DEPS, WHEEL_BUILDER, *WHEELS_ONLY
+    )
     session.run(
         "pytest",
         "tests-integration",
@@ -267,4 +337,53 @@ def docs(session: nox.Session) -> None:
         "--strict",
         *session.posargs,
         env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
+# Runs inside the chroot: a venv of nox made once (it persists in the chroot),
+# then the per-Python sessions for the interpreters the host lacks.
+# The host's pip settings may name host paths (PIP_FIND_LINKS): not in there.
+_CHROOT_SCRIPT = """
+set -e
+unset PIP_FIND_LINKS
+nox=/opt/loop-nox
+[ -e $nox/ready ] || {
+    rm -rf $nox
+    python3.14 -m venv $nox
+    $nox/bin/pip install -q --disable-pip-version-check nox uv
+    touch $nox/ready
+}
+export LOOP_NOX_QUIET=1
+exec $nox/bin/nox "$@"
+"""
+
+
+@nox.session(python=False)
+def newer_pythons(session: nox.Session) -> None:
+    """The per-Python sessions on 3.14, 3.15 and PyPy 3.11 where this machine
+    lacks them, in the Debian chroot of ../shared/tools/newer-pythons.sh."""
+    wanted = [v for v in CHROOT_PYTHONS if v not in AVAILABLE]
+    if not wanted:
+        session.skip(
+            "3.14, 3.15 and PyPy 3.11 are on PATH: the other sessions ran them"
+        )
+    if not _chroot_usable():
+        session.skip(
+            f"{', '.join(wanted)}: not on PATH, and {NEWER_PYTHONS_TOOL} "
+            "is missing or needs root"
+        )
+    sessions = session.posargs or PER_PYTHON_SESSIONS
+    session.run(
+        str(NEWER_PYTHONS_TOOL),
+        "sh",
+        "-c",
+        _CHROOT_SCRIPT,
+        "sh",
+        "--sessions",
+        *sessions,
+        "--python",
+        *wanted,
+        external=True,
+        # Python must own SIGINT in there (asyncio.Runner, test_asyncio).
+        env={"FORKY_RESET_SIGINT": "1", "FORKY_PACKAGES": CHROOT_PACKAGES},
     )

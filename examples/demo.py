@@ -54,6 +54,8 @@ def banner(text: str) -> None:
 
 
 def main() -> int:
+    # --no-bench: the programs only (nox -s demo_pythons, on every Python).
+    run_bench = "--no-bench" not in sys.argv[1:]
     failures = 0
     for title, args in EXAMPLES:
         banner(title)
@@ -64,13 +66,14 @@ def main() -> int:
         shown = " ".join(Path(a).name if a.startswith("/") else a for a in args)
         print(f"-- python {shown}: {status} in {took:.2f} s", flush=True)
         failures += result.returncode != 0
-    banner("Our loop vs asyncio (quick run; ratios from the same run)")
-    bench = HERE.parent / "benchmarks" / "run.py"
-    result = subprocess.run(
-        [sys.executable, str(bench), "--quick", "--no-write", "--only", DEMO_BENCH],
-        timeout=600,
-    )
-    failures += result.returncode != 0
+    if run_bench:
+        banner("Our loop vs asyncio (quick run; ratios from the same run)")
+        bench = HERE.parent / "benchmarks" / "run.py"
+        result = subprocess.run(
+            [sys.executable, str(bench), "--quick", "--no-write", "--only", DEMO_BENCH],
+            timeout=600,
+        )
+        failures += result.returncode != 0
     print("\nDemo", "finished." if not failures else f"had {failures} failure(s).")
     return 1 if failures else 0
 

@@ -46,20 +46,10 @@ def tls_files(
 ) -> dict[str, Any]:
     """loop_core.testing's CA and localhost certificate as files (for
     uvicorn) and the contexts both sides use."""
-    ca, cert = tls_certificates.ca, tls_certificates.cert
-    directory = tmp_path_factory.mktemp("tls")
-    certfile = directory / "cert.pem"
-    keyfile = directory / "key.pem"
-    cafile = directory / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(certfile)
-    for extra in cert.cert_chain_pems[1:]:
-        extra.write_to_path(certfile, append=True)
-    cert.private_key_pem.write_to_path(keyfile)
-    ca.cert_pem.write_to_path(cafile)
     return {
-        "certfile": Path(certfile),
-        "keyfile": Path(keyfile),
-        "cafile": Path(cafile),
+        "certfile": tls_certificates.cert_file,
+        "keyfile": tls_certificates.key_file,
+        "cafile": tls_certificates.ca_file,
         "server_ctx": tls_certificates.server_context(),
         "client_ctx": tls_certificates.client_context(),
     }

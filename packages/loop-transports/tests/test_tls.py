@@ -96,9 +96,7 @@ def test_server_hostname_defaults_to_host(loop, run, client_ctx, protocols, tls_
 def test_ssl_true_uses_default_context(
     loop, run, tls_certificates, monkeypatch, protocols, tls_server
 ):
-    directory = tempfile.mkdtemp(prefix="lt-", dir="/tmp")
-    cafile = os.path.join(directory, "ca.pem")
-    tls_certificates.ca.cert_pem.write_to_path(cafile)
+    cafile = str(tls_certificates.ca_file)
 
     async def main():
         server, port = await tls_server()
@@ -135,10 +133,7 @@ def test_ssl_true_uses_default_context(
             transport.close()
             await protocol.lost
 
-    try:
-        run(main())
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    run(main())
 
 
 def test_empty_server_hostname_still_verifies_chain(loop, run, protocols, tls_server):

@@ -11,11 +11,12 @@ does). It provides:
 - ``loop``: one loop from ``loop_factory``, closed after the test.
 - ``loop_errors``: the contexts the loops' exception handler received. A
   test that expects handler calls asserts on them and clears the list.
-- ``tls_certificates``: one test CA per session (``.ca``, a ``trustme.CA``)
-  and a certificate it issued for localhost, 127.0.0.1 and ::1 (``.cert``);
-  ``.server_context()`` / ``.client_context()`` make fresh
-  ``ssl.SSLContext`` objects that serve it / trust the CA. It needs
-  ``trustme`` (loop-core itself does not): without it the test is skipped.
+- ``tls_certificates``: one test CA per session and a certificate it issued
+  for localhost, 127.0.0.1 and ::1, as PEM files (``.ca_file``,
+  ``.cert_file``, ``.key_file``); ``.server_context()`` /
+  ``.client_context()`` make fresh ``ssl.SSLContext`` objects that serve it
+  / trust the CA. The ``openssl`` command makes them: without it the test
+  is skipped.
 - ``server_ctx`` / ``client_ctx``: one fresh server / client context of
   ``tls_certificates`` per test.
 
@@ -30,6 +31,7 @@ import asyncio
 import gc
 import os
 import re
+import shutil
 import ssl
 import subprocess
 import sys
@@ -41,6 +43,7 @@ from typing import Any
 import pytest
 
 from ._loop import EventLoop
+from ._testcerts import make_certificates
 
 __all__ = [
     "LOOP_KINDS",
@@ -175,36 +178,36 @@ def loop(
 
 @dataclass(frozen=True)
 class TLSCertificates:
-    """A test CA and the certificate it issued for the loopback names.
+    """A test CA and the certificate it issued for the loopback names, as
+    PEM files (``ca_file``; ``cert_file`` with its ``key_file``).
 
-    ``ca`` and ``cert`` are trustme objects, typed ``Any`` because trustme
-    is a test-time dependency only (write them out with
-    ``cert.cert_chain_pems`` / ``ca.cert_pem`` where a file is needed).
     Contexts are made fresh on each call: a test may change one freely.
     """
 
-    ca: Any
-    cert: Any
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
 
     def server_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.cert.configure_cert(context)
+        context.load_cert_chain(self.cert_file, self.key_file)
         return context
 
     def client_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
-        self.ca.configure_trust(context)
+        context = ssl.create_default_context(cafile=str(self.ca_file))
         return context
 
 
 @pytest.fixture(scope="session")
-def tls_certificates() -> TLSCertificates:
-    # Imported here: loop-core has no dependencies, and only TLS tests
-    # need trustme (they are skipped without it). Making a CA is slow:
-    # once per session.
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    return TLSCertificates(ca=ca, cert=ca.issue_cert("localhost", "127.0.0.1", "::1"))
+def tls_certificates(tmp_path_factory: pytest.TempPathFactory) -> TLSCertificates:
+    # Made by the openssl command (see _testcerts): no test dependency that
+    # needs a compiler on some interpreter. Once per session: it is slow.
+    if shutil.which("openssl") is None:
+        pytest.skip("TLS tests need the openssl command to make certificates")
+    files = make_certificates(
+        tmp_path_factory.mktemp("tls"), "localhost", "127.0.0.1", "::1"
+    )
+    return TLSCertificates(files.ca_file, files.cert_file, files.key_file)
 
 
 @pytest.fixture
