@@ -4,7 +4,6 @@ with its own runner, and the command lines a user types."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import os
 import signal
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from loop_core.testing import count_open_fds
+from loop_core.testing import count_open_fds, gc_collect
 from thirdparty.asgi_app import app
 from thirdparty.support import MIB, pattern
 
@@ -80,7 +79,7 @@ def test_config_loop_picks_our_factory(spec: str, expected: str | None) -> None:
         server.should_exit = True
         thread.join(20)
     assert not thread.is_alive()
-    gc.collect()
+    gc_collect()
     assert count_open_fds() == fds_before
     if expected is None:
         assert not got["loop"].startswith("loop_core")

@@ -2,13 +2,13 @@
 behave the same on asyncio's loop."""
 
 import asyncio
-import gc
 import os
 import socket
 import struct
 
 import pytest
 from loop_core import FdTransport
+from loop_core.testing import gc_collect
 
 BIG = 4 * 1024 * 1024
 
@@ -441,7 +441,7 @@ def test_unclosed_transport_warns(loop, pair):
     tr.pause_reading()  # the loop no longer refers to it
     del tr, proto
     with pytest.warns(ResourceWarning, match="unclosed transport"):
-        gc.collect()
+        gc_collect()
     assert a.fileno() == -1  # closed by the finaliser: no fd leaks
 
 

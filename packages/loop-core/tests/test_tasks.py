@@ -2,10 +2,10 @@
 
 import asyncio
 import contextvars
-import gc
 import sys
 
 import pytest
+from loop_core.testing import gc_collect
 
 var = contextvars.ContextVar("var", default="unset")
 
@@ -93,7 +93,7 @@ def test_unretrieved_task_exception_reported(loop, loop_errors):
     loop.run_until_complete(asyncio.sleep(0.001))
     assert task.done()
     del task
-    gc.collect()
+    gc_collect()
     (context,) = loop_errors
     loop_errors.clear()
     assert context["message"] == "Task exception was never retrieved"
@@ -126,7 +126,7 @@ def test_asyncgen_finalized_when_dropped(loop):
         gen = agen()
         assert await gen.__anext__() == 1
         del gen  # the finalizer hook schedules aclose() on the loop
-        gc.collect()
+        gc_collect()
         return await asyncio.wait_for(closed, 10)
 
     assert loop.run_until_complete(main()) == "finally ran"

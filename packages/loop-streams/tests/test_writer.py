@@ -1,9 +1,9 @@
 """StreamWriter's lifecycle: repr, wait_closed, and the unclosed warning."""
 
 import asyncio
-import gc
 
 import pytest
+from loop_core.testing import gc_collect
 from loop_streams import (
     StreamReader,
     StreamReaderProtocol,
@@ -71,7 +71,7 @@ def test_unclosed_writer_warns_and_closes(loop):
         transport = writer.transport
         with pytest.warns(ResourceWarning, match="unclosed <StreamWriter"):
             del writer
-            gc.collect()
+            gc_collect()
         assert transport.is_closing()
         await asyncio.sleep(0)  # connection_lost runs: the fd is released
         for writer in server_writers:
@@ -97,7 +97,7 @@ def test_unclosed_writer_on_closed_loop_warns_without_traceback(loop_factory, re
     sys.unraisablehook = unraisable.append
     try:
         del writer
-        gc.collect()
+        gc_collect()
     finally:
         sys.unraisablehook = old_hook
     assert [str(w.message) for w in recwarn.list] == ["loop is closed"]
@@ -111,7 +111,7 @@ def test_closed_writer_does_not_warn(loop, recwarn):
     writer = StreamWriter(transport, None, None, loop)
     writer.close()
     del writer
-    gc.collect()
+    gc_collect()
     assert recwarn.list == []
 
 

@@ -2,12 +2,12 @@
 character devices."""
 
 import asyncio
-import gc
 import os
 import re
 import socket
 
 import pytest
+from loop_core.testing import gc_collect
 
 
 class ReadRecorder(asyncio.Protocol):
@@ -266,7 +266,7 @@ def test_unclosed_pipe_transport_warns(loop, run):
         transport.pause_reading()
         with pytest.warns(ResourceWarning, match="unclosed transport"):
             del transport
-            gc.collect()
+            gc_collect()
 
     run(main())
 

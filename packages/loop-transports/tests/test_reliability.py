@@ -6,7 +6,6 @@ are asyncio's own, kept by our transports too.
 """
 
 import asyncio
-import gc
 import hashlib
 import os
 import socket
@@ -14,7 +13,7 @@ import threading
 import warnings
 
 import pytest
-from loop_core.testing import count_open_fds
+from loop_core.testing import count_open_fds, gc_collect
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -227,11 +226,11 @@ async def _connected_sock(loop, family, address):
 
 
 def _check_back_to_start(loop, run, main):
-    gc.collect()
+    gc_collect()
     fds, threads = count_open_fds(), threading.active_count()
     stats = run(main(), timeout=50)
     run(loop.shutdown_default_executor())
-    gc.collect()
+    gc_collect()
     assert count_open_fds() == fds
     # Not "==": an earlier test's executor thread may still be exiting.
     assert threading.active_count() <= threads
@@ -307,7 +306,7 @@ def test_unclosed_transport_warns_once(loop, run):
         warnings.simplefilter("always")
         loop.close()  # drops the loop's handles: nothing holds the transport
         held.clear()
-        gc.collect()
+        gc_collect()
     b.close()
     messages = _resource_warnings(record, f"fd={fd}")
     transport_messages = [m for m in messages if m.startswith("unclosed transport <")]
@@ -327,7 +326,7 @@ def test_unclosed_server_warns_once(loop, run):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         loop.close()
-        gc.collect()
+        gc_collect()
     messages = _resource_warnings(record, repr(address))
     assert len(messages) == 1, messages
     if type(loop).__module__.startswith("loop_core"):

@@ -1,13 +1,13 @@
 """create_server and Server (plain TCP)."""
 
 import asyncio
-import gc
 import os
 import resource
 import socket
 import sys
 
 import pytest
+from loop_core.testing import gc_collect
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -282,7 +282,7 @@ def test_unclosed_server_warns(loop, run, protocols):
         )
         with pytest.warns(ResourceWarning, match="unclosed <Server"):
             del server
-            gc.collect()
+            gc_collect()
 
     run(main())
 

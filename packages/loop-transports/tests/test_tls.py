@@ -1,7 +1,6 @@
 """TLS connections and servers (ssl=...), on our loop and asyncio's."""
 
 import asyncio
-import gc
 import os
 import shutil
 import socket
@@ -11,6 +10,7 @@ import time
 import weakref
 
 import pytest
+from loop_core.testing import gc_collect
 
 MIB = 1024 * 1024
 
@@ -242,7 +242,7 @@ def test_nothing_outlives_the_connection(
 
     run(main())
     loop.close()
-    gc.collect()
+    gc_collect()
     assert [ref() for ref in refs] == [None, None]
 
 
@@ -309,7 +309,7 @@ def test_unclosed_tls_transport_warns(loop):
     del tls
     with pytest.warns(ResourceWarning, match="unclosed transport"):
         del transport
-        gc.collect()
+        gc_collect()
 
 
 def test_failed_handshake_reported_in_debug_mode(loop, run, loop_errors, tls_server):

@@ -44,6 +44,19 @@ _WARN_AFTER_LOST_WRITES = 5
 _SMALL_READ = 64 * 1024
 
 
+def _rest(data: _BytesLike, sent: int) -> bytes | memoryview:
+    """What is left of ``data`` after ``sent`` bytes, safe to keep queued.
+
+    bytes are immutable, so a view of them will do. Anything else is copied
+    (the caller may change it once write() returns), through views released
+    at once: on PyPy a view lives until the GC runs, and meanwhile the
+    caller's bytearray could not be resized."""
+    if type(data) is bytes:
+        return memoryview(data)[sent:]
+    with memoryview(data) as view, view.cast("B") as flat, flat[sent:] as rest:
+        return bytes(rest)
+
+
 def _readv_into(fd: int) -> Callable[[memoryview], int]:
     def read_into(buffer: memoryview) -> int:
         return os.readv(fd, [buffer])
@@ -354,12 +367,11 @@ class FdTransport(asyncio.Transport):
             except BaseException as exc:
                 self._fatal_error(exc, "Fatal write error on transport")
                 return
-            size = len(data) if type(data) is bytes else memoryview(data).nbytes
+            size = data.nbytes if type(data) is memoryview else len(data)
             if sent >= size:
                 return
             self._add_writer(self._fd, self._write_ready)
-            rest = memoryview(data).cast("B")[sent:]
-            data = rest if type(data) is bytes else bytes(rest)
+            data = _rest(data, sent)
         elif type(data) is not bytes:
             data = bytes(data)
         self._buffer.append(data)

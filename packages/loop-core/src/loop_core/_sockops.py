@@ -115,14 +115,17 @@ class SockOpsMixin:
             sent = 0
         if sent == len(data):
             return
-        view = memoryview(data).cast("B")
-        total = len(view)
-        while sent < total:
-            await self._writable(sock.fileno())
-            try:
-                sent += sock.send(view[sent:])
-            except (BlockingIOError, InterruptedError):
-                pass
+        # Released on the way out: on PyPy a view lives until the GC runs,
+        # and meanwhile the caller's bytearray could not be resized.
+        with memoryview(data) as whole, whole.cast("B") as view:
+            total = len(view)
+            while sent < total:
+                await self._writable(sock.fileno())
+                try:
+                    with view[sent:] as rest:
+                        sent += sock.send(rest)
+                except (BlockingIOError, InterruptedError):
+                    pass
 
     async def sock_sendto(self, sock: socket.socket, data: Any, address: Any) -> int:
         _check_sock(sock)

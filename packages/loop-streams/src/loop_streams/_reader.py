@@ -28,6 +28,16 @@ DEFAULT_LIMIT = 2**16  # 64 KiB, asyncio's default
 _BytesLike = bytes | bytearray | memoryview
 
 
+def _prefix(buffer: bytearray, size: int) -> bytes:
+    """A copy of ``buffer[:size]`` that leaves no export of ``buffer``
+    behind: on PyPy a memoryview lives until the GC runs, and while it does
+    the bytearray cannot be resized (BufferError)."""
+    if size <= 65536:
+        return bytes(buffer[:size])  # two copies, but cheapest when small
+    with memoryview(buffer) as view, view[:size] as part:
+        return bytes(part)
+
+
 class StreamReader:
     """Bytes from a transport, read as lines, separated chunks or sizes."""
 
@@ -258,7 +268,7 @@ class StreamReader:
             data = bytes(buffer)
             buffer.clear()
         else:
-            data = bytes(memoryview(buffer)[:size])
+            data = _prefix(buffer, size)
             del buffer[:size]
         if self._paused and len(buffer) <= self._limit:
             self._paused = False
@@ -320,16 +330,7 @@ class StreamReader:
                 await waiter
             finally:
                 self._waiter = None
-        if n == len(buffer):
-            data = bytes(buffer)
-            buffer.clear()
-        else:
-            data = bytes(memoryview(buffer)[:n])
-            del buffer[:n]
-        if self._paused and len(buffer) <= self._limit:
-            self._paused = False
-            self._transport.resume_reading()
-        return data
+        return self._take(n)
 
     def __aiter__(self) -> StreamReader:
         return self
