@@ -318,8 +318,10 @@ def test_missing_script(tmp_path):
     plain = python("missing.py", cwd=tmp_path)
     assert out.returncode == plain.returncode == 2
     path = tmp_path / "missing.py"
+    # python's own wording: CPython quotes the path, PyPy does not.
+    shown = path if sys.implementation.name == "pypy" else f"'{path}'"
     assert out.stderr == (
-        f"{PROG}: can't open file '{path}': [Errno 2] No such file or directory\n"
+        f"{PROG}: can't open file {shown}: [Errno 2] No such file or directory\n"
     )
     assert plain.stderr.endswith(out.stderr[len(PROG) :])
 

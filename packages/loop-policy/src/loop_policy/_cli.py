@@ -109,7 +109,9 @@ def _run_script(path: str, args: list[str]) -> None:
         with io.open_code(filename) as f:
             source = f.read()
     except OSError as exc:
-        _fail(f"can't open file {filename!r}: [Errno {exc.errno}] {exc.strerror}", 2)
+        # CPython quotes the path (repr); PyPy prints it bare.
+        shown = filename if sys.implementation.name == "pypy" else repr(filename)
+        _fail(f"can't open file {shown}: [Errno {exc.errno}] {exc.strerror}", 2)
     if path.endswith((".pyc", ".pyo")):
         runpy.run_path(path, run_name="__main__")
         return
