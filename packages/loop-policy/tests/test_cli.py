@@ -74,6 +74,36 @@ def test_script_runs_on_our_loop_with_pythons_view(tmp_path):
     assert "loop_core" not in plain.stdout
 
 
+APP = """\
+import asyncio
+
+async def main():
+    return type(asyncio.get_running_loop()).__name__
+
+print(asyncio.run(main()))
+with asyncio.Runner() as runner:
+    print(runner.run(main()))
+loop = asyncio.new_event_loop()
+print(type(loop).__name__)
+loop.close()
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "module", "code"])
+def test_runs_clean_with_warnings_as_errors(tmp_path, how):
+    """No DeprecationWarning of the policy system (3.14, 3.15) comes from
+    the runner: asyncio.run(), asyncio.Runner() and asyncio.new_event_loop()
+    give our loop under -W error on every Python."""
+    (tmp_path / "app.py").write_text(APP)
+    args = {"script": ["app.py"], "module": ["-m", "app"], "code": ["-c", APP]}[how]
+    out = python("-W", "error", "-m", "loop_policy", *args, cwd=tmp_path)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout.split() == ["EventLoop"] * 3
+    plain = python("-W", "error", "app.py", cwd=tmp_path)
+    assert (plain.returncode, plain.stderr) == (0, "")
+    assert "EventLoop" not in plain.stdout.split()
+
+
 def test_arguments_that_look_like_options_go_to_the_script(tmp_path):
     write(tmp_path / "argv.py", "import sys; print(sys.argv[1:])")
     out = ours("argv.py", "-m", "--help", "-c", cwd=tmp_path)
@@ -288,8 +318,10 @@ def test_missing_script(tmp_path):
     plain = python("missing.py", cwd=tmp_path)
     assert out.returncode == plain.returncode == 2
     path = tmp_path / "missing.py"
+    # python's own wording: CPython quotes the path, PyPy does not.
+    shown = path if sys.implementation.name == "pypy" else f"'{path}'"
     assert out.stderr == (
-        f"{PROG}: can't open file '{path}': [Errno 2] No such file or directory\n"
+        f"{PROG}: can't open file {shown}: [Errno 2] No such file or directory\n"
     )
     assert plain.stderr.endswith(out.stderr[len(PROG) :])
 

@@ -1,59 +1,85 @@
-"""The module-level functions act on asyncio's own policy slot; install()
-makes ours asyncio's. Each test restores asyncio's policy in teardown."""
+"""The module-level functions act on asyncio's own policy slot, on every
+Python, without the warnings 3.14 gives asyncio's public policy functions.
+Each test restores asyncio's policy in teardown (conftest)."""
 
 import asyncio
 import inspect
+import sys
+import warnings
 
 import loop_core
 import loop_policy
 import pytest
 from loop_core import extensions
 
-pytestmark = pytest.mark.usefixtures("restore_policy")
+MODULES = pytest.mark.parametrize("which", ["asyncio", "ours"])
 
 
-def test_get_event_loop_policy_is_asyncios_slot():
-    assert loop_policy.get_event_loop_policy() is asyncio.get_event_loop_policy()
+def module_for(which, asyncio_api):
+    return asyncio_api if which == "asyncio" else loop_policy
+
+
+def test_get_event_loop_policy_is_asyncios_slot(asyncio_api):
+    slot = asyncio_api.get_event_loop_policy
+    assert loop_policy.get_event_loop_policy() is slot()
     ours = loop_policy.EventLoopPolicy()
     loop_policy.set_event_loop_policy(ours)
-    assert asyncio.get_event_loop_policy() is ours
+    assert slot() is ours
     assert loop_policy.get_event_loop_policy() is ours
 
 
-@pytest.mark.parametrize("module", [asyncio, loop_policy], ids=["asyncio", "ours"])
-def test_set_none_restores_asyncios_default(module):
+@MODULES
+def test_set_none_restores_asyncios_default(which, asyncio_api):
+    module = module_for(which, asyncio_api)
     module.set_event_loop_policy(loop_policy.EventLoopPolicy())
     module.set_event_loop_policy(None)
     policy = module.get_event_loop_policy()
-    assert type(policy) is asyncio.DefaultEventLoopPolicy
+    assert type(policy) is asyncio_api.DefaultEventLoopPolicy
     # A fresh default each time the slot is emptied.
     module.set_event_loop_policy(None)
     assert module.get_event_loop_policy() is not policy
 
 
-@pytest.mark.parametrize("module", [asyncio, loop_policy], ids=["asyncio", "ours"])
+@MODULES
 @pytest.mark.parametrize("bad", [object(), "policy", loop_policy.EventLoopPolicy])
-def test_set_event_loop_policy_rejects_a_non_policy(module, bad):
-    before = asyncio.get_event_loop_policy()
+def test_set_event_loop_policy_rejects_a_non_policy(which, bad, asyncio_api):
+    module = module_for(which, asyncio_api)
+    before = asyncio_api.get_event_loop_policy()
     with pytest.raises(TypeError) as info:
         module.set_event_loop_policy(bad)
     assert str(info.value) == (
         "policy must be an instance of AbstractEventLoopPolicy or None, "
         f"not '{type(bad).__name__}'"
     )
-    assert asyncio.get_event_loop_policy() is before
+    assert asyncio_api.get_event_loop_policy() is before
+
+
+@pytest.mark.skipif(sys.version_info < (3, 14), reason="deprecated from 3.14")
+def test_asyncios_policy_functions_warn_and_ours_do_not(asyncio_api):
+    with pytest.warns(DeprecationWarning, match="slated for removal in Python 3.16"):
+        asyncio.get_event_loop_policy()
+    with pytest.warns(DeprecationWarning, match="slated for removal in Python 3.16"):
+        asyncio.set_event_loop_policy(None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        policy = loop_policy.get_event_loop_policy()
+        loop_policy.set_event_loop_policy(policy)
+        loop_policy.set_event_loop(None)
+        loop_policy.new_event_loop().close()
+        loop_policy.EventLoopPolicy()
+    assert asyncio_api.get_event_loop_policy() is policy
 
 
 @pytest.mark.parametrize("policy", ["asyncio", "ours"])
 def test_set_event_loop_rejects_a_non_loop(policy):
     if policy == "ours":
-        loop_policy.install()
+        loop_policy.set_event_loop_policy(loop_policy.EventLoopPolicy())
     with pytest.raises(TypeError, match="not 'int'"):
         loop_policy.set_event_loop(1)
 
 
-def test_set_event_loop_checks_even_under_a_lax_policy():
-    class Lax(asyncio.AbstractEventLoopPolicy):
+def test_set_event_loop_checks_even_under_a_lax_policy(asyncio_api):
+    class Lax(asyncio_api.AbstractEventLoopPolicy):
         loop = None
 
         def set_event_loop(self, loop):
@@ -66,8 +92,10 @@ def test_set_event_loop_checks_even_under_a_lax_policy():
     assert lax.loop is None
 
 
-def test_set_and_get_agree_with_asyncio(loop):
-    loop_policy.install()
+@pytest.mark.parametrize("policy", ["asyncio", "ours"])
+def test_set_and_get_agree_with_asyncio(loop, policy):
+    if policy == "ours":
+        loop_policy.set_event_loop_policy(loop_policy.EventLoopPolicy())
     loop_policy.set_event_loop(loop)
     assert asyncio.get_event_loop() is loop
     assert loop_policy.get_event_loop() is loop
@@ -76,9 +104,11 @@ def test_set_and_get_agree_with_asyncio(loop):
         loop_policy.get_event_loop()
 
 
-@pytest.mark.parametrize("policy", ["asyncio", "ours"])
+@pytest.mark.parametrize("policy", ["asyncio", "ours", "installed"])
 def test_new_event_loop_is_ours_and_not_current(policy):
     if policy == "ours":
+        loop_policy.set_event_loop_policy(loop_policy.EventLoopPolicy())
+    elif policy == "installed":
         loop_policy.install()
     loop_policy.set_event_loop(None)
     loop = loop_policy.new_event_loop()
@@ -148,46 +178,6 @@ def test_new_event_loop_has_the_installed_extensions(make):
         loop.close()
 
 
-def test_install_makes_asyncio_use_our_loop():
-    policy = loop_policy.install()
-    assert asyncio.get_event_loop_policy() is policy
-    assert type(policy) is loop_policy.EventLoopPolicy
-
-    async def loop_type():
-        return type(asyncio.get_running_loop())
-
-    assert asyncio.run(loop_type()) is loop_core.EventLoop
-    loop = asyncio.new_event_loop()
-    try:
-        assert type(loop) is loop_core.EventLoop
-    finally:
-        loop.close()
-
-
-def test_install_is_idempotent_and_keeps_the_current_loop(loop):
-    first = loop_policy.install()
-    asyncio.set_event_loop(loop)
-    assert loop_policy.install() is first
-    assert asyncio.get_event_loop() is loop
-
-
-def test_install_keeps_a_subclass():
-    class Mine(loop_policy.EventLoopPolicy):
-        pass
-
-    mine = Mine()
-    asyncio.set_event_loop_policy(mine)
-    assert loop_policy.install() is mine
-
-
-def test_install_replaces_asyncios_default():
-    asyncio.set_event_loop_policy(None)
-    default = asyncio.get_event_loop_policy()
-    assert loop_policy.install() is not default
-    loop_policy.set_event_loop_policy(None)
-    assert type(asyncio.get_event_loop_policy()) is asyncio.DefaultEventLoopPolicy
-
-
 def test_public_names():
     assert sorted(loop_policy.__all__) == sorted(
         [
@@ -199,5 +189,6 @@ def test_public_names():
             "run",
             "set_event_loop",
             "set_event_loop_policy",
+            "uninstall",
         ]
     )

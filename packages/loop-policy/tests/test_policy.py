@@ -1,6 +1,8 @@
 """EventLoopPolicy against asyncio's DefaultEventLoopPolicy: every test body
 runs on both policies and must pass on both (a test failing on asyncio's
-is a wrong test), so ours behaves as asyncio's does, per Python version."""
+is a wrong test), so ours behaves as asyncio's does, per Python version:
+the main thread's implicit loop up to 3.13 (warning from 3.12), none from
+3.14; child watchers up to 3.13 only."""
 
 import asyncio
 import sys
@@ -11,16 +13,19 @@ import loop_core
 import loop_policy
 import pytest
 
-POLICIES = {
-    "asyncio": asyncio.DefaultEventLoopPolicy,
-    "loop_policy": loop_policy.EventLoopPolicy,
-}
 WARNS = sys.version_info >= (3, 12)
+# 3.14 dropped the implicit loop and child watchers with the policy system.
+POLICY_ERA = sys.version_info < (3, 14)
+only_before_314 = pytest.mark.skipif(not POLICY_ERA, reason="gone in Python 3.14")
+only_from_314 = pytest.mark.skipif(POLICY_ERA, reason="Python 3.14 behaviour")
 
 
-@pytest.fixture(params=list(POLICIES))
-def policy(request):
-    policy = POLICIES[request.param]()
+@pytest.fixture(params=["asyncio", "loop_policy"])
+def policy(request, asyncio_api):
+    if request.param == "asyncio":
+        policy = asyncio_api.DefaultEventLoopPolicy()
+    else:
+        policy = loop_policy.EventLoopPolicy()
     made = []
     real_new = policy.new_event_loop
 
@@ -56,6 +61,7 @@ def check_loop_kind(policy, loop):
         assert not isinstance(loop, loop_core.EventLoop)
 
 
+@only_before_314
 def test_main_thread_loop_made_once(policy):
     loop = implicit_loop(policy)
     check_loop_kind(policy, loop)
@@ -64,6 +70,17 @@ def test_main_thread_loop_made_once(policy):
     assert policy.get_event_loop() is loop
 
 
+@only_from_314
+def test_main_thread_gets_no_implicit_loop(policy):
+    with pytest.raises(RuntimeError) as info:
+        policy.get_event_loop()
+    assert str(info.value) == "There is no current event loop in thread 'MainThread'."
+    # Nothing was made on the way.
+    with pytest.raises(RuntimeError):
+        policy.get_event_loop()
+
+
+@only_before_314
 def test_implicit_loop_goes_through_set_event_loop(policy):
     calls = []
     real_set = policy.set_event_loop
@@ -77,6 +94,7 @@ def test_implicit_loop_goes_through_set_event_loop(policy):
     assert calls == [loop]
 
 
+@only_before_314
 def test_warning_as_error_makes_no_loop(policy):
     if not WARNS:
         pytest.skip("Python 3.11 creates the loop without a warning")
@@ -169,8 +187,8 @@ def test_each_thread_has_its_own_loop(policy):
     assert isinstance(run_in_thread(policy.get_event_loop)["error"], RuntimeError)
 
 
-def test_running_loop_wins_over_the_current_one(policy, restore_policy):
-    asyncio.set_event_loop_policy(policy)
+def test_running_loop_wins_over_the_current_one(policy, asyncio_api):
+    asyncio_api.set_event_loop_policy(policy)
     current = policy.new_event_loop()
     policy.set_event_loop(current)
     running = policy.new_event_loop()
@@ -182,8 +200,14 @@ def test_running_loop_wins_over_the_current_one(policy, restore_policy):
     assert asyncio.get_event_loop() is current
 
 
-def test_asyncio_get_event_loop_warning_points_at_caller(policy, restore_policy):
-    asyncio.set_event_loop_policy(policy)
+def test_asyncio_get_event_loop_without_a_current_loop(policy, asyncio_api):
+    """Made, with a warning pointing at the caller (3.12, 3.13) or silently
+    (3.11); RuntimeError from 3.14."""
+    asyncio_api.set_event_loop_policy(policy)
+    if not POLICY_ERA:
+        with pytest.raises(RuntimeError, match="no current event loop"):
+            asyncio.get_event_loop()
+        return
     if not WARNS:
         loop = asyncio.get_event_loop()
     else:
@@ -194,8 +218,21 @@ def test_asyncio_get_event_loop_warning_points_at_caller(policy, restore_policy)
     assert asyncio.get_event_loop() is loop
 
 
-def test_is_an_abstract_event_loop_policy():
-    assert isinstance(loop_policy.EventLoopPolicy(), asyncio.AbstractEventLoopPolicy)
+def test_is_an_abstract_event_loop_policy(asyncio_api):
+    policy = loop_policy.EventLoopPolicy()
+    assert isinstance(policy, asyncio_api.AbstractEventLoopPolicy)
+
+
+@only_from_314
+def test_subclassing_our_policy_does_not_warn():
+    # 3.14 warns on asyncio.AbstractEventLoopPolicy; ours is found another
+    # way, so defining and using a subclass is silent (warnings are errors).
+    class Mine(loop_policy.EventLoopPolicy):
+        pass
+
+    loop = Mine().new_event_loop()
+    loop.close()
+    assert type(loop) is loop_core.EventLoop
 
 
 def watcher_call(method, *args):
@@ -209,6 +246,7 @@ def watcher_call(method, *args):
     return result
 
 
+@only_before_314
 def test_child_watcher_round_trip(policy):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -221,12 +259,20 @@ def test_child_watcher_round_trip(policy):
     watcher_call(policy.set_child_watcher, None)
 
 
+@only_before_314
 def test_no_child_watcher_unless_set():
     policy = loop_policy.EventLoopPolicy()
     with pytest.raises(NotImplementedError, match="reaps child processes"):
         watcher_call(policy.get_child_watcher)
     with pytest.raises(TypeError):
         watcher_call(policy.set_child_watcher, object())
+
+
+@only_from_314
+def test_no_child_watcher_methods(policy):
+    assert not hasattr(asyncio, "ThreadedChildWatcher")
+    assert not hasattr(policy, "get_child_watcher")
+    assert not hasattr(policy, "set_child_watcher")
 
 
 def test_private_state_names_match_asyncios(policy):

@@ -1,4 +1,5 @@
-"""The README's example runs, and prints what it says it prints."""
+"""The README's example runs, and prints what it says it prints, with
+warnings as errors (so on 3.14+ without a policy-system warning)."""
 
 from pathlib import Path
 
@@ -12,4 +13,6 @@ def test_readme_example_runs():
         "run: EventLoop",
         "Runner: EventLoop",
         "asyncio.run after install(): EventLoop",
+        "asyncio.new_event_loop after install(): EventLoop",
+        "asyncio.run after uninstall(): True",
     ]

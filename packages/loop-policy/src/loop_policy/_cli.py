@@ -22,7 +22,7 @@ import types
 from types import TracebackType
 from typing import NoReturn
 
-from ._current import install
+from ._install import install
 
 __all__ = ["main"]
 
@@ -30,9 +30,9 @@ PROG = "python -m loop_policy"
 USAGE = f"usage: {PROG} [-h] (script.py | -m module | -c code | -) [args ...]"
 HELP = f"""{USAGE}
 
-Run an unchanged asyncio program on loop-core's event loop: our policy is
-installed first, so asyncio.run(), asyncio.new_event_loop() and
-asyncio.get_event_loop() give our loop. Everything after the script,
+Run an unchanged asyncio program on loop-core's event loop: loop_policy's
+install() runs first, so asyncio.run(), asyncio.Runner() and
+asyncio.new_event_loop() give our loop. Everything after the script,
 module or code is passed to the program in sys.argv, as python does.
 
   script.py     run a file (or a directory / zip archive with __main__.py)
@@ -109,7 +109,9 @@ def _run_script(path: str, args: list[str]) -> None:
         with io.open_code(filename) as f:
             source = f.read()
     except OSError as exc:
-        _fail(f"can't open file {filename!r}: [Errno {exc.errno}] {exc.strerror}", 2)
+        # CPython quotes the path (repr); PyPy prints it bare.
+        shown = filename if sys.implementation.name == "pypy" else repr(filename)
+        _fail(f"can't open file {shown}: [Errno {exc.errno}] {exc.strerror}", 2)
     if path.endswith((".pyc", ".pyo")):
         runpy.run_path(path, run_name="__main__")
         return
@@ -191,7 +193,7 @@ def _report(exc: BaseException) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the command line, install our policy and run the program;
+    """Parse the command line, install our loop and run the program;
     returns when it ends normally, else raises SystemExit with python's
     status for the way it ended."""
     global _interrupted
