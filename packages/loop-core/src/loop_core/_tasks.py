@@ -8,6 +8,7 @@ runs unchanged.
 from __future__ import annotations
 
 import asyncio
+import sys
 import warnings
 import weakref
 from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
@@ -18,6 +19,18 @@ __all__ = ["TasksMixin"]
 
 _T = TypeVar("_T")
 _TaskFactory = Callable[..., "asyncio.Future[Any]"]
+
+
+def _without_our_frame(task: asyncio.Task[_T]) -> asyncio.Task[_T]:
+    """Debug mode: the task's creation traceback ends at the user's call.
+
+    Taking the new task as an argument also keeps it out of create_task's
+    locals, so a traceback of an eager task's error does not hold the task
+    in a cycle through that frame."""
+    origin = task._source_traceback  # type: ignore[attr-defined]
+    if origin:
+        del origin[-1]
+    return task
 
 
 class TasksMixin:
@@ -34,29 +47,54 @@ class TasksMixin:
     def create_future(self) -> asyncio.Future[Any]:
         return asyncio.Future(loop=self)  # type: ignore[arg-type]
 
-    def create_task(
-        self,
-        coro: Coroutine[Any, Any, _T] | Generator[Any, None, _T],
-        *,
-        name: str | None = None,
-        context: Context | None = None,
-    ) -> asyncio.Task[_T]:
-        self._check_closed()
-        factory = self._task_factory
-        if factory is None:
-            task = asyncio.Task(coro, loop=self, name=name, context=context)  # type: ignore[arg-type]
-            if task._source_traceback:  # type: ignore[attr-defined]
-                del task._source_traceback[-1]  # type: ignore[attr-defined]
-            return task
-        if context is None:
-            made = factory(self, coro)
-        else:
-            made = factory(self, coro, context=context)
-        if name is not None:
-            set_name = getattr(made, "set_name", None)
-            if set_name is not None:
-                set_name(name)
-        return made  # type: ignore[return-value]
+    if sys.version_info >= (3, 14):
+
+        def create_task(
+            self,
+            coro: Coroutine[Any, Any, _T] | Generator[Any, None, _T],
+            **kwargs: Any,
+        ) -> asyncio.Task[_T]:
+            # 3.14: every keyword (name, context, eager_start, ...) goes to
+            # the factory or the Task as given, so an eager task has its
+            # name while its first step runs.
+            self._check_closed()
+            factory = self._task_factory
+            if factory is not None:
+                return factory(self, coro, **kwargs)  # type: ignore[return-value]
+            return _without_our_frame(asyncio.Task(coro, loop=self, **kwargs))  # type: ignore[arg-type]
+
+    else:
+
+        def create_task(
+            self,
+            coro: Coroutine[Any, Any, _T] | Generator[Any, None, _T],
+            *,
+            name: str | None = None,
+            context: Context | None = None,
+            **kwargs: Any,
+        ) -> asyncio.Task[_T]:
+            # 3.11-3.13: a factory is called the pre-3.11 way when it can
+            # be, (loop, coro[, context=]), and the name is set afterwards.
+            # Extra keywords exist from 3.13.3 only (3.13.4's contract).
+            self._check_closed()
+            if kwargs and sys.version_info < (3, 13, 3):
+                unexpected = next(iter(kwargs))
+                raise TypeError(
+                    f"create_task() got an unexpected keyword argument {unexpected!r}"
+                )
+            factory = self._task_factory
+            if factory is None:
+                return _without_our_frame(
+                    asyncio.Task(coro, loop=self, name=name, context=context, **kwargs)  # type: ignore[arg-type]
+                )
+            if context is not None:
+                kwargs["context"] = context
+            made = factory(self, coro, **kwargs)
+            if name is not None:
+                set_name = getattr(made, "set_name", None)
+                if set_name is not None:
+                    set_name(name)
+            return made  # type: ignore[return-value]
 
     def set_task_factory(self, factory: _TaskFactory | None) -> None:
         if factory is not None and not callable(factory):
