@@ -127,6 +127,17 @@ def test_create_task_passes_keywords_through(loop):
     c.close()
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 13, 3), reason="**kwargs from 3.13.3")
+def test_create_task_refuses_extra_keywords_before_3_13_3(loop):
+    async def coro():
+        pass
+
+    c = coro()
+    with pytest.raises(TypeError):
+        loop.create_task(c, eager_start=True)
+    c.close()
+
+
 @pytest.mark.skipif(
     sys.version_info < (3, 14), reason="create_task(eager_start=) from 3.14"
 )
