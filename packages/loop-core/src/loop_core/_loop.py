@@ -37,6 +37,7 @@ from ._signals import SignalsMixin
 from ._sockops import SockOpsMixin
 from ._stubs import ExtensionMethods
 from ._tasks import TasksMixin
+from ._threadsafe import ThreadSafeHandle
 from ._timers import TimersMixin
 
 __all__ = ["EventLoop", "new_event_loop"]
@@ -167,7 +168,7 @@ class EventLoop(  # type: ignore[misc]
             raise RuntimeError("Event loop is closed")
         if self._debug or not callable(callback):
             self._check_callback(callback, "call_soon_threadsafe")
-        handle = Handle(callback, args, self, context)
+        handle = ThreadSafeHandle(callback, args, self, context)
         drop_own_frames(handle, 1)
         self._ready.append(handle)
         # Only a loop asleep in poll() needs the wake-up byte; the flag is
