@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import warnings
 import weakref
 from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
@@ -37,11 +38,17 @@ class TasksMixin:
     _task_factory: _TaskFactory | None
     _asyncgens: weakref.WeakSet[AsyncGenerator[Any, Any]]
     _asyncgens_shutdown_called: bool
+    _asyncgens_lock: threading.RLock
     _debug: bool
 
     def _init_tasks(self) -> None:
         self._task_factory = None
         self._asyncgens = weakref.WeakSet()
+        # The finalizer hook runs in whichever thread drops an async
+        # generator, maybe while the loop's thread adds one or takes the
+        # list to close; re-entrant, because a collection in the middle of
+        # one of these may finalize another generator in the same thread.
+        self._asyncgens_lock = threading.RLock()
         self._asyncgens_shutdown_called = False
 
     def create_future(self) -> asyncio.Future[Any]:
@@ -115,20 +122,23 @@ class TasksMixin:
                 stacklevel=2,
                 source=self,
             )
-        self._asyncgens.add(agen)
+        with self._asyncgens_lock:
+            self._asyncgens.add(agen)
 
     def _asyncgen_finalizer_hook(self, agen: AsyncGenerator[Any, Any]) -> None:
-        self._asyncgens.discard(agen)
+        with self._asyncgens_lock:
+            self._asyncgens.discard(agen)
         if not self.is_closed():
             self.call_soon_threadsafe(self.create_task, agen.aclose())
 
     async def shutdown_asyncgens(self) -> None:
         """Close every async generator this loop has seen start."""
         self._asyncgens_shutdown_called = True
-        if not self._asyncgens:
+        with self._asyncgens_lock:
+            closing = list(self._asyncgens)
+            self._asyncgens.clear()
+        if not closing:
             return
-        closing = list(self._asyncgens)
-        self._asyncgens.clear()
         results = await asyncio.gather(
             *[agen.aclose() for agen in closing], return_exceptions=True
         )
