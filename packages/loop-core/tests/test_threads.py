@@ -1,6 +1,7 @@
 """call_soon_threadsafe: waking the loop from other threads."""
 
 import asyncio
+import gc
 import os
 import threading
 
@@ -115,7 +116,12 @@ def test_async_generator_dropped_in_another_thread_is_closed_on_the_loop(loop):
         assert await gen.__anext__() == 1
         box = [gen]
         del gen
-        thread = threading.Thread(target=box.clear)  # the last reference
+
+        def drop():
+            box.clear()  # the last reference
+            gc.collect()  # PyPy finalizes at a collection, not at once
+
+        thread = threading.Thread(target=drop)
         thread.start()
         await loop.run_in_executor(None, thread.join, 10)
         return await asyncio.wait_for(closed_in, 10)
