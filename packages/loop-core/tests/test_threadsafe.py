@@ -113,7 +113,7 @@ def test_callback_cancels_its_own_handle(loop):
     def other():
         handles.append(loop.call_soon_threadsafe(callback))
 
-    loop.call_soon(_in_thread(other))  # the handle exists before it runs
+    _in_thread(other)()  # the handle is in the list before it runs
     loop.run_forever()
     assert log == [("cancelled inside", True)]
     assert handles[0].cancelled()
