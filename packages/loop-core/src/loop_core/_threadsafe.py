@@ -24,18 +24,24 @@ handles do: the iteration may read ``_args`` again after another thread's
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import sys
 import threading
 from collections.abc import Callable
-from contextvars import Context
+from contextvars import Context, copy_context
 from typing import TYPE_CHECKING, Any
 
-from ._handles import Handle
+from ._handles import Handle, creation_stack
 
 if TYPE_CHECKING:
     from ._loop import EventLoop
 
 __all__ = ["ThreadSafeHandle"]
+
+_new = object.__new__
+# threading.RLock() is a Python-level wrapper around this C lock.
+_RLock = getattr(_thread, "RLock", threading.RLock)
 
 
 class _LockedRun:
@@ -46,10 +52,9 @@ class _LockedRun:
 
     __slots__ = ("cancelled", "context", "lock")
 
-    def __init__(self, context: Context) -> None:
-        self.context = context
-        self.lock = threading.RLock()
-        self.cancelled = False
+    context: Context
+    lock: threading.RLock
+    cancelled: bool
 
     def run(self, callback: Callable[..., object], /, *args: Any) -> object:
         with self.lock:
@@ -72,6 +77,7 @@ class ThreadSafeHandle(Handle, _AsyncioThreadSafeHandle):  # type: ignore[misc,v
 
     __slots__ = _SLOTS
     _lock: threading.RLock
+    _loop: EventLoop
 
     def __init__(
         self,
@@ -80,12 +86,21 @@ class ThreadSafeHandle(Handle, _AsyncioThreadSafeHandle):  # type: ignore[misc,v
         loop: EventLoop,
         context: Context | None = None,
     ) -> None:
-        Handle.__init__(self, callback, args, loop, context)
-        if self._source_traceback:
-            del self._source_traceback[-1]  # this __init__
-        runner = _LockedRun(self._context)
+        # Handle.__init__ and _LockedRun.__init__, inlined: threads that
+        # hand results to the loop make one of these per result.
+        runner = _new(_LockedRun)
+        runner.context = copy_context() if context is None else context
+        runner.lock = self._lock = _RLock()
+        runner.cancelled = False
         self._context = runner  # type: ignore[assignment]
-        self._lock = runner.lock
+        self._loop = loop
+        self._callback = callback
+        self._args = args
+        self._cancelled = False
+        self._repr = None
+        self._source_traceback = (
+            creation_stack(sys._getframe(1)) if loop._debug else None
+        )
 
     def get_context(self) -> Context:
         runner: _LockedRun = self._context  # type: ignore[assignment]
