@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import threading
+import time
 
 import pytest
 
@@ -246,3 +247,51 @@ def test_two_loops_closed_out_of_order(loop_factory):
         for a, b in pairs:
             a.close()
             b.close()
+
+
+def _run_in_thread(loop):
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    return thread
+
+
+def test_handler_runs_when_loop_runs_in_another_thread(loop):
+    # The handler is added in the main thread (signal.set_wakeup_fd needs
+    # it); the loop then runs in another, where the callback must run.
+    ran = threading.Event()
+    where = []
+
+    def handler():
+        where.append(threading.get_ident())
+        ran.set()
+
+    loop.add_signal_handler(SIGUSR1, handler)
+    thread = _run_in_thread(loop)
+    try:
+        os.kill(os.getpid(), SIGUSR1)
+        assert ran.wait(20)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(20)
+    assert where == [thread.ident]
+
+
+@pytest.mark.ours_only
+def test_python_level_handler_wakes_a_sleeping_loop_in_another_thread(loop):
+    # The C-level handler's wake-up byte can be read by a loop in another
+    # thread before the main thread runs the Python-level handler, which
+    # queues the callback: that handler must wake the loop itself. Here it
+    # is called by hand once the loop sleeps, with no byte in the pipe.
+    ran = threading.Event()
+    loop.add_signal_handler(SIGUSR2, ran.set)
+    thread = _run_in_thread(loop)
+    try:
+        deadline = time.monotonic() + 20
+        while not loop._polling:  # no event says "asleep in poll()"
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        loop._on_signal(SIGUSR2, None)
+        assert ran.wait(20)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(20)

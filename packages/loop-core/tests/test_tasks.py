@@ -4,6 +4,7 @@ import asyncio
 import contextvars
 import sys
 
+import loop_core
 import pytest
 from loop_core.testing import gc_collect
 
@@ -71,12 +72,150 @@ def test_task_factory(loop):
     ctx.run(var.set, "ctx")
     assert loop.run_until_complete(task) == "unset"
     assert loop.run_until_complete(loop.create_task(coro(), context=ctx)) == "ctx"
-    assert made == [{}, {"context": ctx}]
+    if sys.version_info >= (3, 14):
+        # The factory is given the keywords as they came, name included.
+        assert made == [{"name": "made"}, {"context": ctx}]
+    else:
+        # The factory is called the old way and the name set afterwards.
+        assert made == [{}, {"context": ctx}]
     # run_until_complete wraps coroutines through the factory too.
     loop.run_until_complete(coro())
     assert len(made) == 3
     loop.set_task_factory(None)
     assert loop.get_task_factory() is None
+
+
+def test_task_factory_no_name_keeps_factory_name(loop):
+    def factory(lp, coro, **kwargs):
+        return asyncio.Task(coro, loop=lp, name="from factory", **kwargs)
+
+    async def coro():
+        return asyncio.current_task().get_name()
+
+    loop.set_task_factory(factory)
+    if sys.version_info[:2] == (3, 13) and sys.version_info < (3, 13, 3):
+        # asyncio 3.13.0-3.13.2 overwrote it with "None" (gh-130033); ours
+        # does not copy that bug.
+        if not isinstance(loop, loop_core.EventLoop):
+            pytest.skip("asyncio 3.13.0-3.13.2 renames the task 'None'")
+    assert loop.run_until_complete(loop.create_task(coro())) == "from factory"
+
+
+@pytest.mark.skipif(sys.version_info < (3, 14), reason="**kwargs from 3.14")
+def test_create_task_passes_keywords_through(loop):
+    seen = []
+
+    class MyTask(asyncio.Task):
+        def __init__(self, coro, *, loop, flavour, **kwargs):
+            seen.append(flavour)
+            super().__init__(coro, loop=loop, **kwargs)
+
+    def factory(lp, coro, **kwargs):
+        return MyTask(coro, loop=lp, **kwargs)
+
+    async def coro():
+        return asyncio.current_task().get_name()
+
+    loop.set_task_factory(factory)
+    task = loop.create_task(coro(), name="kw", flavour="mint")
+    assert loop.run_until_complete(task) == "kw"
+    assert seen == ["mint"]
+    loop.set_task_factory(None)
+    c = coro()
+    with pytest.raises(TypeError):
+        loop.create_task(c, flavour="mint")  # asyncio.Task has no such keyword
+    c.close()
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13, 3), reason="**kwargs from 3.13.3")
+def test_create_task_refuses_extra_keywords_before_3_13_3(loop):
+    async def coro():
+        pass
+
+    c = coro()
+    with pytest.raises(TypeError):
+        loop.create_task(c, eager_start=True)
+    c.close()
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 14), reason="create_task(eager_start=) from 3.14"
+)
+def test_create_task_eager_start(loop):
+    steps = []
+
+    async def child():
+        steps.append(("child", asyncio.current_task().get_name()))
+        await asyncio.sleep(0)
+        steps.append("child resumed")
+        return 7
+
+    async def main():
+        task = loop.create_task(child(), name="eager", eager_start=True)
+        # The first step ran inside create_task, with the name already set.
+        assert steps == [("child", "eager")]
+        assert not task.done()
+        lazy = loop.create_task(child(), name="lazy", eager_start=False)
+        assert steps == [("child", "eager")]
+        return await task, await lazy
+
+    assert loop.run_until_complete(main()) == (7, 7)
+    assert steps[0] == ("child", "eager")
+    assert ("child", "lazy") in steps
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks from 3.12")
+def test_eager_task_factory(loop):
+    order = []
+
+    async def quick():
+        order.append("quick ran")
+        return asyncio.current_task().get_name()
+
+    async def slow():
+        order.append("slow started")
+        await asyncio.sleep(0)
+        return "slow"
+
+    async def main():
+        loop.set_task_factory(asyncio.eager_task_factory)
+        try:
+            done = loop.create_task(quick(), name="named")
+            order.append("created")
+            # Finished without yielding to the loop: it never blocked.
+            assert done.done()
+            pending = asyncio.create_task(slow())
+            assert not pending.done()
+            assert pending in asyncio.all_tasks()
+            return await done, await pending
+        finally:
+            loop.set_task_factory(None)
+
+    result = loop.run_until_complete(main())
+    assert order == ["quick ran", "created", "slow started"]
+    if sys.version_info >= (3, 14):
+        assert result == ("named", "slow")
+    else:
+        # The name is set after the eager step (gh-128308).
+        assert result[1] == "slow"
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks from 3.12")
+def test_eager_task_error_reported_through_await(loop):
+    async def fail():
+        raise ValueError("eager boom")
+
+    async def main():
+        loop.set_task_factory(asyncio.eager_task_factory)
+        try:
+            task = loop.create_task(fail())
+            assert task.done()
+            with pytest.raises(ValueError, match="eager boom"):
+                await task
+        finally:
+            loop.set_task_factory(None)
+
+    loop.run_until_complete(main())
 
 
 @pytest.mark.parametrize("bad", [1, "factory", object()])

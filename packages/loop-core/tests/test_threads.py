@@ -1,7 +1,12 @@
 """call_soon_threadsafe: waking the loop from other threads."""
 
 import asyncio
+import gc
+import os
 import threading
+
+import loop_core._loop
+import pytest
 
 THREADS = 8
 CALLS = 20_000
@@ -92,3 +97,47 @@ def test_call_soon_threadsafe_returns_cancellable_handle(loop):
     t.join()
     loop.run_forever()
     assert calls == ["ran"]
+
+
+def test_async_generator_dropped_in_another_thread_is_closed_on_the_loop(loop):
+    # The finalizer hook runs in the thread that drops the generator; its
+    # aclose() must still run in the loop's thread.
+    closed_in = loop.create_future()
+
+    async def agen():
+        try:
+            yield 1
+            yield 2
+        finally:
+            closed_in.set_result(threading.get_ident())
+
+    async def main():
+        gen = agen()
+        assert await gen.__anext__() == 1
+        box = [gen]
+        del gen
+
+        def drop():
+            box.clear()  # the last reference
+            gc.collect()  # PyPy finalizes at a collection, not at once
+
+        thread = threading.Thread(target=drop)
+        thread.start()
+        await loop.run_in_executor(None, thread.join, 10)
+        return await asyncio.wait_for(closed_in, 10)
+
+    assert loop.run_until_complete(main()) == threading.get_ident()
+    loop.run_until_complete(loop.shutdown_default_executor())
+
+
+@pytest.mark.ours_only
+def test_without_a_gil_every_call_writes_the_wake_up_byte(loop, monkeypatch):
+    # Free-threaded builds do not get the polling flag's shortcut: the
+    # flag's protocol relies on the GIL ordering the two threads.
+    pipe = loop._self_pipe
+    loop.call_soon_threadsafe(print).cancel()
+    with pytest.raises(BlockingIOError):
+        os.read(pipe.read_fd, 1)  # not polling: no byte
+    monkeypatch.setattr(loop_core._loop, "_NO_GIL", True)
+    loop.call_soon_threadsafe(print).cancel()
+    assert os.read(pipe.read_fd, 1) == b"\0"

@@ -21,7 +21,7 @@ from ._format import describe_callback
 if TYPE_CHECKING:
     from ._loop import EventLoop
 
-__all__ = ["Handle", "TimerHandle", "drop_own_frames"]
+__all__ = ["Handle", "TimerHandle", "creation_stack", "drop_own_frames"]
 
 # Compact the loop's timers when more than this many are cancelled *and*
 # they are more than half of them: memory stays bounded and the work is
@@ -34,7 +34,7 @@ _MIN_CANCELLED_TO_COMPACT = 100
 _SOURCE_DEPTH = 10
 
 
-def _creation_stack(frame: FrameType) -> traceback.StackSummary:
+def creation_stack(frame: FrameType) -> traceback.StackSummary:
     stack = traceback.StackSummary.extract(
         traceback.walk_stack(frame), limit=_SOURCE_DEPTH, lookup_lines=False
     )
@@ -62,7 +62,7 @@ class Handle(asyncio.Handle):
         self._cancelled = False
         self._repr: str | None = None
         self._source_traceback: traceback.StackSummary | None = (
-            _creation_stack(sys._getframe(1)) if loop._debug else None
+            creation_stack(sys._getframe(1)) if loop._debug else None
         )
 
     def _state(self) -> list[str]:

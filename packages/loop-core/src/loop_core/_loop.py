@@ -37,6 +37,7 @@ from ._signals import SignalsMixin
 from ._sockops import SockOpsMixin
 from ._stubs import ExtensionMethods
 from ._tasks import TasksMixin
+from ._threadsafe import ThreadSafeHandle
 from ._timers import TimersMixin
 
 __all__ = ["EventLoop", "new_event_loop"]
@@ -52,6 +53,9 @@ _MAX_TIMEOUT = 24 * 3600
 # promptly, and a busy loop spends a fraction of a syscall per iteration.
 _POLL_EVERY = 16
 _NO_EVENTS: list[tuple[int, int]] = []
+# A free-threaded build running without its GIL (it cannot be turned off
+# again once it is on, so the answer at import holds or errs on the safe side).
+_NO_GIL = not getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 def _env_debug() -> bool:
@@ -167,13 +171,15 @@ class EventLoop(  # type: ignore[misc]
             raise RuntimeError("Event loop is closed")
         if self._debug or not callable(callback):
             self._check_callback(callback, "call_soon_threadsafe")
-        handle = Handle(callback, args, self, context)
+        handle = ThreadSafeHandle(callback, args, self, context)
         drop_own_frames(handle, 1)
         self._ready.append(handle)
         # Only a loop asleep in poll() needs the wake-up byte; the flag is
         # set before the loop looks at the queue (see _run), so no wake-up
-        # is lost between the two.
-        if self._polling:
+        # is lost between the two. That takes the GIL's ordering of the two
+        # threads' stores and loads; without a GIL every call wakes, as
+        # asyncio's do (README: "Facts about threads").
+        if self._polling or _NO_GIL:
             self._self_pipe.wake()
         return handle
 

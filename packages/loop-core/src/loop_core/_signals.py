@@ -5,6 +5,11 @@ Facts about signals that shape this module:
 - Python runs a signal's Python-level handler in the main thread, between
   bytecodes. Ours only appends the registered handle to the ready queue, so
   the user's callback runs later, in the loop, like any other callback.
+- The loop may run in another thread than the main one. Its poll() can
+  then wake on the C-level handler's byte (below), find the queue empty
+  because the main thread has not yet run the Python-level handler, and
+  sleep again: so that handler wakes a sleeping loop itself, as
+  call_soon_threadsafe() does.
 - A loop asleep in epoll_wait() would not notice: PEP 475 makes the wait
   resume after the handler. ``signal.set_wakeup_fd`` makes the C-level
   handler write a byte to our wake-up pipe, which ends the wait.
@@ -69,6 +74,7 @@ class SignalsMixin:
     _signal_handlers: dict[int, Handle]
     _ready: deque[Handle]
     _self_pipe: SelfPipe
+    _polling: bool
 
     def _init_signals(self) -> None:
         self._signal_handlers = {}
@@ -77,6 +83,11 @@ class SignalsMixin:
         handle = self._signal_handlers.get(signum)
         if handle is not None and not handle._cancelled:
             self._ready.append(handle)
+            # The C-level handler's byte may have been read already by a
+            # loop running in another thread than this (the main) one,
+            # which then went back to sleep: wake it as a thread would.
+            if self._polling:
+                self._self_pipe.wake()
 
     def add_signal_handler(
         self, sig: int, callback: Callable[..., object], *args: Any
