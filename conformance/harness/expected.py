@@ -3,7 +3,8 @@
 Each section maps a test id (``fnmatch`` patterns allowed, e.g.
 ``test_base_events.*``) to a one-line reason. A section has an ``all`` table
 for every Python and a ``"3.12"``-style table per version; the version table
-wins where both match. Sections:
+wins where both match. PyPy's table is ``"pypy3.11"``: PyPy ships its own
+copy of the suite, so it reads no CPython version's table. Sections:
 
 - ``not_applicable``: not run on any loop (asyncio internals, fake clocks);
 - ``known_failures``: fails on loop_core today; the reason says why;
@@ -25,7 +26,9 @@ SECTIONS = ("not_applicable", "known_failures", "baseline_failures")
 
 
 def python_key() -> str:
-    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+    """``3.14``; ``pypy3.11`` on PyPy, whose test suite is its own."""
+    prefix = "pypy" if sys.implementation.name == "pypy" else ""
+    return f"{prefix}{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def render(runs: list[RunResult]) -> str:
         "",
     ]
     header = ["Python", "loop", *(HEADERS[c] for c in COLUMNS), *need_headers, "total"]
-    rows = [[r.python, f"{r.loop} {r.loop_version}", *_counts(r, needs)] for r in runs]
+    rows = [[r.label, f"{r.loop} {r.loop_version}", *_counts(r, needs)] for r in runs]
     out += _table(header, rows)
     baseline = {r.key: r for r in runs if r.loop == "asyncio"}
     for run in runs:
@@ -89,7 +89,7 @@ def render(runs: list[RunResult]) -> str:
 def _run_section(
     run: RunResult, base: RunResult | None, needs: list[str], need_headers: list[str]
 ) -> list[str]:
-    out = ["", f"## Python {run.python}: {run.loop} {run.loop_version}", ""]
+    out = ["", f"## Python {run.label}: {run.loop} {run.loop_version}", ""]
     out.append(f"Run {run.date}, mode `{run.mode}`.")
     out.append("")
     header = [
