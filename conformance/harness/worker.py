@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             test_id = collect.short_id(test.id())
             if test_id in skip or (only is not None and test_id not in only):
                 continue
-            reason = lists.not_applicable.match(test_id)
-            known = lists.failures_for(args.loop).match(test_id)
+            variant = suite.name if suite.variant else None
+            reason = lists.not_applicable.match(test_id, variant)
+            known = lists.failures_for(args.loop).match(test_id, variant)
             if reason is not None:
                 events.emit("done", id=test_id, dur=0.0, outcome="na", reason=reason)
             elif known is not None and args.skip_known:

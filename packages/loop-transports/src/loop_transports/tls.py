@@ -85,13 +85,9 @@ class TLSOptions:
         raw_factory: RawTransportFactory,
     ) -> asyncio.Transport:
         """The app transport over ``sock``; ``waiter`` resolves when the
-        handshake ends. The socket is closed if this fails."""
-        try:
-            tls = self.protocol(loop, app_protocol, waiter)
-            raw_factory(loop, sock, tls)
-        except BaseException:
-            sock.close()
-            raise
+        handshake ends. If this fails, the caller decides about ``sock``."""
+        tls = self.protocol(loop, app_protocol, waiter)
+        raw_factory(loop, sock, tls)
         assert tls.transport is not None
         return tls.transport
 
