@@ -28,6 +28,14 @@ DEFAULT_LIMIT = 2**16  # 64 KiB, asyncio's default
 _BytesLike = bytes | bytearray | memoryview
 
 
+def _head(buffer: bytearray, size: int) -> bytes:
+    """The first ``size`` bytes, copied once. The views are released here:
+    without reference counting (PyPy) a live export would make the
+    following ``del buffer[:size]`` raise BufferError."""
+    with memoryview(buffer) as view, view[:size] as head:
+        return bytes(head)
+
+
 class StreamReader:
     """Bytes from a transport, read as lines, separated chunks or sizes."""
 
@@ -258,7 +266,7 @@ class StreamReader:
             data = bytes(buffer)
             buffer.clear()
         else:
-            data = bytes(memoryview(buffer)[:size])
+            data = _head(buffer, size)
             del buffer[:size]
         if self._paused and len(buffer) <= self._limit:
             self._paused = False
@@ -324,7 +332,7 @@ class StreamReader:
             data = bytes(buffer)
             buffer.clear()
         else:
-            data = bytes(memoryview(buffer)[:n])
+            data = _head(buffer, n)
             del buffer[:n]
         if self._paused and len(buffer) <= self._limit:
             self._paused = False
