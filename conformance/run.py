@@ -21,7 +21,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import expected, loops, orchestrate, report, results
+from harness import adapt, expected, loops, orchestrate, report, results
 from harness.suites import BY_NAME, SUITES, Suite
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         report.RESULTS_MD.write_text(report.render(results.load_all()))
         print(f"wrote {report.RESULTS_MD}")
         return 0
+    adapt.prepare_interpreter()
     if importlib.util.find_spec("test.test_asyncio") is None:
         print(f"{sys.executable}: CPython's test package is not installed: skipped")
         return 0
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         logs=logs,
         lists=expected.load(),
         only=frozenset(args.only) if args.only else None,
+        run_known=not args.quick,
     )
     run = results.RunResult(
         python=platform.python_version(),
@@ -90,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         loop_version=loops.version(args.loop),
         date=datetime.date.today().isoformat(),
         mode="quick" if args.quick else "full",
+        implementation=sys.implementation.name,
     )
-    print(f"Python {run.python}, {args.loop} {run.loop_version}: {len(suites)} suites")
+    print(f"Python {run.label}, {args.loop} {run.loop_version}: {len(suites)} suites")
 
     def one(suite: Suite) -> None:
         result = orchestrate.run_suite(suite, options)
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     trouble = [
         s.module
         for s in run.suites.values()
-        if s.note and s.note.startswith(("worker died", "gave up"))
+        if s.note and s.note.startswith(("worker died", "gave up", "harness error"))
     ]
     failed = run.totals()["failed"]
     if failed or trouble:

@@ -11,6 +11,9 @@ own loop (or its private attributes) with the loop under test.
    loop under test is loop_core's and loop-policy is installed, its
    ``EventLoopPolicy`` becomes asyncio's default policy class instead, so
    the policy tests (test_events' PolicyTests, get_event_loop) test ours.
+   Up to 3.13 that class is ``asyncio.DefaultEventLoopPolicy``; from 3.14 on
+   it is the private ``asyncio.unix_events._DefaultEventLoopPolicy``.
+   ``asyncio.EventLoop`` (3.13+) becomes the loop under test's class.
 2. ``test_utils.TestCase.new_test_loop()`` (a ``base_events`` loop with a
    fake clock) returns the loop under test when the test passes no time
    generator; a test that drives the fake clock with one is skipped as not
@@ -30,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import sys
 import unittest
 from collections.abc import Callable
 from typing import Any
@@ -40,8 +44,28 @@ from .loops import Factory
 NOT_APPLICABLE = "n/a: "
 
 
-def install(make: Factory) -> None:
+def prepare_interpreter() -> None:
+    """Let ``test.support`` import where ``_testcapi`` is broken.
+
+    ``test.support`` treats an ImportError of ``_testcapi`` as "absent", but
+    Debian's PyPy ships a ``_testcapi.py`` that builds the module from a C
+    file the package does not include, so the import raises
+    FileNotFoundError and nothing under ``test`` imports. Recording the
+    module as missing gives the documented outcome: the few tests that need
+    it skip themselves. Needed in the orchestrator too (``find_spec`` of a
+    test module imports ``test.support``).
+    """
+    try:
+        importlib.import_module("_testcapi")
+    except ImportError:
+        pass
+    except Exception:
+        sys.modules["_testcapi"] = None  # type: ignore[assignment]
+
+
+def install(make: Factory, loop_class: type[asyncio.AbstractEventLoop]) -> None:
     _patch_policy(make)
+    _patch_event_loop_class(loop_class)
     _patch_test_utils(make)
     _bridge_logger()
 
@@ -75,16 +99,52 @@ def install_variant(variant: str) -> None:
         setattr(asyncio, name, getattr(loop_streams, name))
 
 
+# Where asyncio looks up the class it instantiates as its default policy:
+# 3.14 deprecated the public ``DefaultEventLoopPolicy`` (asyncio's module
+# ``__getattr__`` now hands it out with a warning) and builds the default
+# from ``unix_events._DefaultEventLoopPolicy`` (events._init_event_loop_policy).
+_PRIVATE_DEFAULT_POLICY = sys.version_info >= (3, 14)
+
+
+def default_policy_class() -> type[Any]:
+    """The class asyncio makes its policy from after ``set_event_loop_policy(None)``."""
+    unix_events = importlib.import_module("asyncio.unix_events")
+    if _PRIVATE_DEFAULT_POLICY:
+        found: type[Any] = getattr(unix_events, "_DefaultEventLoopPolicy")
+    else:
+        found = vars(asyncio)["DefaultEventLoopPolicy"]
+    return found
+
+
 def _patch_policy(make: Factory) -> None:
+    unix_events = importlib.import_module("asyncio.unix_events")
     ours = _our_policy_class(make)
     if ours is not None:
-        unix_events = importlib.import_module("asyncio.unix_events")
-        setattr(asyncio, "DefaultEventLoopPolicy", ours)
-        setattr(unix_events, "DefaultEventLoopPolicy", ours)
+        if _PRIVATE_DEFAULT_POLICY:
+            setattr(unix_events, "_DefaultEventLoopPolicy", ours)
+        else:
+            setattr(asyncio, "DefaultEventLoopPolicy", ours)
+            setattr(unix_events, "DefaultEventLoopPolicy", ours)
     else:
-        policy_class: Any = asyncio.DefaultEventLoopPolicy
+        policy_class: Any = default_policy_class()
         policy_class._loop_factory = staticmethod(make)
-    asyncio.set_event_loop_policy(None)
+    reset_policy()
+
+
+def reset_policy() -> None:
+    """``set_event_loop_policy(None)``, without 3.14's deprecation warning."""
+    setter = getattr(asyncio.events, "_set_event_loop_policy", None)
+    if setter is None:
+        setter = asyncio.set_event_loop_policy
+    setter(None)
+
+
+def _patch_event_loop_class(loop_class: type[asyncio.AbstractEventLoop]) -> None:
+    """``asyncio.EventLoop`` (3.13) names the platform's default loop, and
+    the tests use it as "a loop": ``loop_factory=asyncio.EventLoop``, also
+    in class bodies, so this must happen before the module is imported."""
+    if hasattr(asyncio, "EventLoop"):
+        setattr(asyncio, "EventLoop", loop_class)
 
 
 def _our_policy_class(make: Factory) -> type[Any] | None:

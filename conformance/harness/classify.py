@@ -42,7 +42,8 @@ def installed(distribution: str) -> bool:
 def classify(raw: dict[str, Any], suite: Suite, loop: str, lists: Expected) -> Verdict:
     """The verdict for one ``done`` record of the worker."""
     outcome = raw["outcome"]
-    known = lists.failures_for(loop).match(raw["id"])
+    variant = suite.name if suite.variant else None
+    known = lists.failures_for(loop).match(raw["id"], variant)
     if outcome in ("pass", "xfail"):
         return Verdict("fixed", known) if known else Verdict("passed")
     if outcome == "skip":

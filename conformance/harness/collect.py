@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
+from .guard import PORT_HOOK
 from .loops import Factory
 from .suites import HOOKS, Port, Suite
 
@@ -46,7 +47,11 @@ def load(suite: Suite, module: ModuleType, make: Factory) -> list[unittest.TestC
         and obj.__module__ == module.__name__
         and name not in suite.drop
     ]
-    classes += [build_port(port, module, make) for port in suite.ports]
+    classes += [
+        build_port(port, module, make)
+        for port in suite.ports
+        if all(_has(module, path) for path in port.bases)
+    ]
     tests: list[unittest.TestCase] = []
     for cls in classes:
         tests += flatten(loader.loadTestsFromTestCase(cls))
@@ -59,6 +64,16 @@ def flatten(suite: unittest.TestSuite | unittest.TestCase) -> Iterator[Any]:
             yield from flatten(item)
     else:
         yield suite
+
+
+def _has(module: ModuleType, path: str) -> bool:
+    """Whether this Python's version of the module has the class (ports of
+    classes a version added or removed are built where they exist)."""
+    try:
+        _resolve(module, path)
+    except AttributeError:
+        return False
+    return True
 
 
 def _resolve(module: ModuleType, path: str) -> type:
@@ -96,13 +111,18 @@ def build_port(port: Port, module: ModuleType, make: Factory) -> type:
 
     if port.hook == "setUp":
         test_utils = importlib.import_module(f"{PACKAGE}.utils")
+        keeps_threads = any(issubclass(b, test_utils.TestCase) for b in bases)
 
         def setUp(self: Any) -> None:
             # Skip the setUp that built asyncio's loop by hand; keep the
-            # thread bookkeeping of test_utils.TestCase.
-            test_utils.TestCase.setUp(self)
-            self.loop = tweak(make())
-            self.set_event_loop(self.loop)
+            # thread bookkeeping of test_utils.TestCase where it is a base.
+            if keeps_threads:
+                test_utils.TestCase.setUp(self)
+                self.loop = tweak(make())
+                self.set_event_loop(self.loop)
+            else:
+                self.loop = tweak(make())
+                self.addCleanup(self.loop.close)
 
         namespace["setUp"] = setUp
     else:
@@ -112,6 +132,7 @@ def build_port(port: Port, module: ModuleType, make: Factory) -> type:
 
         namespace[port.hook] = hook
 
+    namespace[PORT_HOOK] = port.hook
     cls = type(port.name, bases, namespace)
     cls.__qualname__ = port.name
     return cls

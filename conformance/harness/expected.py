@@ -1,9 +1,12 @@
 """The lists in expected.toml: what is not applicable, what is known to fail.
 
-Each section maps a test id (``fnmatch`` patterns allowed, e.g.
-``test_base_events.*``) to a one-line reason. A section has an ``all`` table
-for every Python and a ``"3.12"``-style table per version; the version table
-wins where both match. Sections:
+Each section maps a test id (``*`` and ``?`` wildcards allowed, e.g.
+``test_base_events.*``; a variant suite's own entries are named
+``test_streams[loop_streams].Class.test``) to a one-line reason. A section
+has an ``all`` table for every Python and a ``"3.12"``-style table per
+version; the version table wins where both match. PyPy's table is
+``"pypy3.11"``: PyPy ships its own copy of the suite, so it reads no CPython
+version's table. Sections:
 
 - ``not_applicable``: not run on any loop (asyncio internals, fake clocks);
 - ``known_failures``: fails on loop_core today; the reason says why;
@@ -13,7 +16,6 @@ wins where both match. Sections:
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import sys
 import tomllib
@@ -25,7 +27,9 @@ SECTIONS = ("not_applicable", "known_failures", "baseline_failures")
 
 
 def python_key() -> str:
-    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+    """``3.14``; ``pypy3.11`` on PyPy, whose test suite is its own."""
+    prefix = "pypy" if sys.implementation.name == "pypy" else ""
+    return f"{prefix}{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,20 @@ class Patterns:
     exact: dict[str, str]
     globs: list[tuple[re.Pattern[str], str, str]]
 
-    def match(self, test_id: str) -> str | None:
-        """The reason ``test_id`` is listed, or None."""
+    def match(self, test_id: str, suite: str | None = None) -> str | None:
+        """The reason ``test_id`` is listed, or None.
+
+        ``suite`` is the suite's name when it is a variant
+        (``test_streams[loop_streams]``): an entry under that name, e.g.
+        ``test_streams[loop_streams].StreamTests.test_x``, is looked up
+        first, then the plain id, which lists the test in every variant.
+        """
+        if suite is not None:
+            module, _, rest = test_id.partition(".")
+            if suite != module:
+                found = self.match(f"{suite}.{rest}")
+                if found is not None:
+                    return found
         if test_id in self.exact:
             return self.exact[test_id]
         for regex, _pattern, reason in self.globs:
@@ -49,11 +65,17 @@ class Patterns:
         exact: dict[str, str] = {}
         globs: list[tuple[re.Pattern[str], str, str]] = []
         for pattern, reason in entries.items():
-            if any(ch in pattern for ch in "*?["):
-                globs.append((re.compile(fnmatch.translate(pattern)), pattern, reason))
+            if any(ch in pattern for ch in "*?"):
+                globs.append((_compile(pattern), pattern, reason))
             else:
                 exact[pattern] = reason
         return cls(exact, globs)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    """``*`` and ``?`` as in fnmatch; ``[`` is literal (variant names)."""
+    parts = {"*": ".*", "?": "."}
+    return re.compile("".join(parts.get(ch) or re.escape(ch) for ch in pattern) + r"\Z")
 
 
 @dataclass(frozen=True)

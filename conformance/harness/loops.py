@@ -26,6 +26,17 @@ def factory(name: str) -> Factory:
     raise ValueError(f"unknown loop {name!r}: choose from {', '.join(LOOPS)}")
 
 
+def loop_class(name: str) -> type[asyncio.AbstractEventLoop]:
+    """The class every loop a test makes must be an instance of."""
+    if name == "loop_core":
+        import loop_core
+
+        return loop_core.EventLoop
+    if name == "asyncio":
+        return asyncio.SelectorEventLoop
+    raise ValueError(f"unknown loop {name!r}: choose from {', '.join(LOOPS)}")
+
+
 def version(name: str) -> str:
     """The version of the loop implementation, for the report."""
     if name == "loop_core":

@@ -66,8 +66,9 @@ def render(runs: list[RunResult]) -> str:
         "",
     ]
     header = ["Python", "loop", *(HEADERS[c] for c in COLUMNS), *need_headers, "total"]
-    rows = [[r.python, f"{r.loop} {r.loop_version}", *_counts(r, needs)] for r in runs]
+    rows = [[r.label, f"{r.loop} {r.loop_version}", *_counts(r, needs)] for r in runs]
     out += _table(header, rows)
+    out += _per_python(runs)
     baseline = {r.key: r for r in runs if r.loop == "asyncio"}
     for run in runs:
         if run.loop == "loop_core":
@@ -86,10 +87,42 @@ def render(runs: list[RunResult]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _per_python(runs: list[RunResult]) -> list[str]:
+    """One row per Python: ours next to the baseline, the gap between them."""
+    keys = list(dict.fromkeys(r.key for r in runs))
+    by = {(r.key, r.loop): r for r in runs}
+    rows = []
+    for key in keys:
+        ours, base = by.get((key, "loop_core")), by.get((key, "asyncio"))
+        label = (ours or base).label if (ours or base) else key
+        cells = [label]
+        for run in (ours, base):
+            if run is None:
+                cells += ["", ""]
+                continue
+            totals = run.totals()
+            cells += [str(totals["passed"] + totals["fixed"]), str(totals["failed"])]
+        known = ours.totals()["known"] if ours else 0
+        cells.append(str(known))
+        modes = sorted({r.mode for r in (ours, base) if r is not None})
+        cells.append(", ".join(modes))
+        rows.append(cells)
+    header = [
+        "Python",
+        "loop_core passed",
+        "loop_core failed",
+        "asyncio passed",
+        "asyncio failed",
+        "loop_core known failures",
+        "mode",
+    ]
+    return ["", "## Per Python: ours and the baseline", "", *_table(header, rows)]
+
+
 def _run_section(
     run: RunResult, base: RunResult | None, needs: list[str], need_headers: list[str]
 ) -> list[str]:
-    out = ["", f"## Python {run.python}: {run.loop} {run.loop_version}", ""]
+    out = ["", f"## Python {run.label}: {run.loop} {run.loop_version}", ""]
     out.append(f"Run {run.date}, mode `{run.mode}`.")
     out.append("")
     header = [

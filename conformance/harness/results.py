@@ -66,10 +66,27 @@ class RunResult:
     date: str
     mode: str
     suites: dict[str, SuiteResult] = field(default_factory=dict)
+    # sys.implementation.name: PyPy runs its own copy of the suite
+    implementation: str = "cpython"
 
     @property
     def key(self) -> str:
-        return ".".join(self.python.split(".")[:2])
+        """``3.13``, ``pypy3.11``: as in expected.toml and results/."""
+        prefix = "pypy" if self.implementation == "pypy" else ""
+        return prefix + ".".join(self.python.split(".")[:2])
+
+    @property
+    def label(self) -> str:
+        """The interpreter as the report names it."""
+        return f"PyPy {self.python}" if self.implementation == "pypy" else self.python
+
+    @property
+    def order(self) -> tuple[bool, tuple[int, ...], str]:
+        return (
+            self.implementation != "cpython",
+            tuple(map(int, self.python.split(".")[:2])),
+            self.loop,
+        )
 
     def totals(self) -> Counter[str]:
         total: Counter[str] = Counter({c: 0 for c in CATEGORIES})
@@ -90,9 +107,9 @@ class RunResult:
 
 
 def load_all(folder: Path = FOLDER) -> list[RunResult]:
-    """Every saved run, oldest Python first."""
+    """Every saved run, oldest CPython first, then PyPy."""
     runs = [
         RunResult.from_json(json.loads(path.read_text()))
         for path in folder.glob("*.json")
     ]
-    return sorted(runs, key=lambda r: (tuple(map(int, r.key.split("."))), r.loop))
+    return sorted(runs, key=lambda r: r.order)

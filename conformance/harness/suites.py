@@ -96,8 +96,18 @@ SUITES: tuple[Suite, ...] = (
                 ("EventLoopTestsMixin", "SubprocessTestsMixin", "test_utils.TestCase"),
                 "create_event_loop",
             ),
+            # 3.14+: connect_read_pipe()/connect_write_pipe() on pipes, FIFOs,
+            # sockets, ttys; the CPython class builds a SelectorEventLoop
+            Port(
+                "LoopUnixPipeObjectSupportTests",
+                ("UnixPipeObjectSupportTests",),
+                "setUp",
+            ),
         ),
-        drop=_EVENT_LOOP_VARIANTS,
+        drop={
+            **_EVENT_LOOP_VARIANTS,
+            "UnixPipeObjectSupportTests": _SELECTOR_VARIANTS,
+        },
         quick=True,
     ),
     Suite(
@@ -140,6 +150,8 @@ SUITES: tuple[Suite, ...] = (
         quick=True,
     ),
     Suite("test_staggered", quick=True),
+    Suite("test_graph", quick=True),  # 3.14+
+    Suite("test_free_threading", quick=True),  # 3.14+
     Suite(
         "test_pep492",
         ports=(
@@ -200,6 +212,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("test_streams", requires="loop-transports"),
     Suite("test_streams", requires="loop-streams", variant="loop_streams"),
     Suite("test_ssl", requires="loop-transports"),
+    Suite("test_server_context", requires="loop-transports"),  # 3.15+
     Suite(
         "test_sslproto",
         ports=(
@@ -245,6 +258,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("test_proactor_events"),
     Suite("test_windows_events"),
     Suite("test_windows_utils"),
+    Suite("test_tools"),  # 3.14+: asyncio.tools formats another process's tasks
 )
 
 BY_NAME: dict[str, Suite] = {suite.name: suite for suite in SUITES}

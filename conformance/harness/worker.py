@@ -16,9 +16,11 @@ import sys
 import unittest
 from pathlib import Path
 
-from . import adapt, collect, expected, loops
+from . import adapt, collect, expected, guard, loops
 from .record import Events, StreamingResult
 from .suites import BY_NAME
+
+NOT_RUN = "not run (--skip-known): listed as a known failure\n"
 
 
 def _read_ids(path: str | None) -> set[str] | None:
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="per test")
     parser.add_argument("--skip-file", help="ids not to run (already done)")
     parser.add_argument("--only-file", help="run only these ids")
+    parser.add_argument(
+        "--skip-known", action="store_true", help="report known failures unrun"
+    )
     args = parser.parse_args(argv)
 
     suite = BY_NAME[args.suite]
@@ -45,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with open(args.events, "a", encoding="utf-8") as stream:
         events = Events(stream)
+        adapt.prepare_interpreter()
         make = loops.factory(args.loop)
-        adapt.install(make)
+        loop_class = loops.loop_class(args.loop)
+        adapt.install(make, loop_class)
         try:
             if suite.variant is not None:
                 adapt.install_variant(suite.variant)
@@ -57,16 +64,29 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
         events.emit("dropped", classes=collect.dropped(suite, module))
+        loaded = collect.load(suite, module, make)
+        try:
+            guard.verify(loop_class, {type(test) for test in loaded})
+        except guard.WrongLoop as exc:
+            events.emit("harness", reason=str(exc))
+            events.emit("end")
+            return 1
+        if args.loop != "asyncio":
+            guard.forbid_asyncio_loops()
         tests = []
-        for test in collect.load(suite, module, make):
+        for test in loaded:
             test_id = collect.short_id(test.id())
             if test_id in skip or (only is not None and test_id not in only):
                 continue
-            reason = lists.not_applicable.match(test_id)
-            if reason is None:
-                tests.append(test)
-            else:
+            variant = suite.name if suite.variant else None
+            reason = lists.not_applicable.match(test_id, variant)
+            known = lists.failures_for(args.loop).match(test_id, variant)
+            if reason is not None:
                 events.emit("done", id=test_id, dur=0.0, outcome="na", reason=reason)
+            elif known is not None and args.skip_known:
+                events.emit("done", id=test_id, dur=0.0, outcome="fail", tb=NOT_RUN)
+            else:
+                tests.append(test)
         with open(args.hang_file, "w", encoding="utf-8") as hang:
             result = StreamingResult(events, watchdog=(args.timeout, hang))
             unittest.TestSuite(tests).run(result)

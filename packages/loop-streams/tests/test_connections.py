@@ -137,6 +137,29 @@ def test_callback_exception_goes_to_handler(loop, loop_errors):
     loop_errors.clear()
 
 
+def test_plain_function_callback_that_raises_closes_the_connection(loop, loop_errors):
+    """Reported like a coroutine's error, and the client sees EOF instead
+    of a connection left open forever."""
+
+    def failing(reader, writer):
+        raise ZeroDivisionError("in plain callback")
+
+    async def main():
+        server = await start_server(failing, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await open_connection("127.0.0.1", port)
+        data = await reader.read()
+        await closed(server, writer)
+        return data
+
+    assert run(loop, main()) == b""
+    assert [c["message"] for c in loop_errors] == [
+        "Unhandled exception in client_connected_cb"
+    ]
+    assert isinstance(loop_errors[0]["exception"], ZeroDivisionError)
+    loop_errors.clear()
+
+
 def test_limit_applies_to_lines(loop):
     async def send_long(reader, writer):
         writer.write(b"x" * 100 + b"\nshort\n")

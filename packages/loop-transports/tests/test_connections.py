@@ -221,6 +221,31 @@ def test_protocol_factory_error_propagates(loop, run, protocols):
     run(main())
 
 
+@pytest.mark.parametrize("how", ["create_connection", "connect_accepted_socket"])
+def test_passed_socket_when_the_protocol_factory_fails(loop, run, protocols, how):
+    """3.14 closes a socket it was handed when no transport could be made
+    for it (gh-153133); before, the socket stays open, the caller's."""
+
+    def broken():
+        raise ZeroDivisionError
+
+    async def main():
+        server, port = await _echo_server(loop, protocols)
+        sock = socket.create_connection(("127.0.0.1", port))
+        try:
+            with pytest.raises(ZeroDivisionError):
+                if how == "create_connection":
+                    await loop.create_connection(broken, sock=sock)
+                else:
+                    await loop.connect_accepted_socket(broken, sock)
+            return sock.fileno() == -1
+        finally:
+            sock.close()
+            await _close(server)
+
+    assert run(main()) == (sys.version_info >= (3, 14))
+
+
 def test_cancelled_while_connecting_leaks_nothing(loop, run, protocols):
     async def main():
         server, port = await _echo_server(loop, protocols)

@@ -7,6 +7,7 @@ which stands in for a slow network without leaving this machine.
 """
 
 import asyncio
+import gc
 import socket
 import sys
 
@@ -363,3 +364,34 @@ def test_slow_ipv6_listener_loses_to_ipv4(loop, run, protocols):
         await _finish(transport, client, server4)
 
     run(main())
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython", reason="CPython's reference counting"
+)
+@pytest.mark.parametrize("count", [1, 2])
+def test_connection_error_is_in_no_reference_cycle(loop, run, protocols, count):
+    """The error create_connection() raises is held only by the code that
+    caught it: nothing the attempts left behind (error lists, finished
+    tasks, the race's closures) keeps it alive until the collector runs.
+    asyncio's loop leaves such cycles before 3.14. Happy eyeballs only: there
+    asyncio promises it (without a delay, its sock_connect future keeps it).
+    """
+    if sys.version_info < (3, 14) and type(loop).__module__.startswith("asyncio"):
+        pytest.skip("asyncio's loop keeps the errors in a cycle before 3.14")
+
+    async def main():
+        Attempts(loop, [_info(V4, _closed_port()) for _ in range(count)])
+        caught = None
+        try:
+            await loop.create_connection(
+                protocols.Collect, "example.invalid", 80, happy_eyeballs_delay=0.01
+            )
+        except OSError as exc:
+            caught = exc
+        assert caught is not None
+        return [type(holder).__name__ for holder in gc.get_referrers(caught)]
+
+    # what holds `caught` itself: the coroutine (3.14 reports it), or its
+    # frame where the frame is an object of its own
+    assert set(run(main())) <= {"coroutine", "frame"}

@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import socket
+import sys
 
 import pytest
 
@@ -160,6 +161,51 @@ def test_offset_at_end_sends_nothing(loop, run, datafile):
         assert await _finish(*parts) == b""
 
     run(main())
+
+
+# 3.14 leaves the file at offset + bytes sent even when nothing is sent;
+# before, the native path left it where it was and the fallback seeked
+# only to a non-zero offset.
+NEW_POSITIONS = sys.version_info >= (3, 14)
+
+
+def test_offset_at_end_leaves_the_file_at_the_end(loop, run, datafile):
+    async def main():
+        parts = await _pair(loop)
+        datafile.seek(123)
+        assert await loop.sendfile(parts[1], datafile, len(DATA)) == 0
+        assert datafile.tell() == (len(DATA) if NEW_POSITIONS else 123)
+        assert await _finish(*parts) == b""
+
+    run(main())
+
+
+def test_fallback_offset_at_end_leaves_the_file_at_the_end(loop, run):
+    async def main():
+        parts = await _pair(loop)
+        source = io.BytesIO(b"abc")  # no fileno(): the fallback
+        source.seek(1)
+        assert await loop.sendfile(parts[1], source, 3) == 0
+        assert source.tell() == 3
+        assert await _finish(*parts) == b""
+
+    run(main())
+
+
+def test_fallback_offset_zero(loop, run):
+    """3.14 reads from offset 0; before, the fallback read from wherever
+    the file was (it seeked only to a non-zero offset) and then put it at
+    offset + bytes sent all the same."""
+
+    async def main():
+        parts = await _pair(loop)
+        source = io.BytesIO(b"abc")
+        source.seek(2)
+        sent = await loop.sendfile(parts[1], source, 0)
+        return sent, source.tell(), await _finish(*parts)
+
+    expected = (3, 3, b"abc") if NEW_POSITIONS else (1, 1, b"c")
+    assert run(main()) == expected
 
 
 def test_five_mib_to_a_slow_reader(loop, run, tmp_path):

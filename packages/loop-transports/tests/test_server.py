@@ -75,6 +75,37 @@ def test_start_serving_false(loop, run, protocols):
     run(main())
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 14),
+    reason="3.14: a cancelled serve_forever() closes the clients",
+)
+def test_cancelled_serve_forever_closes_a_silent_client(loop, run, protocols):
+    async def main():
+        accepted = loop.create_future()
+
+        def server_side():
+            protocol = protocols.Collect()
+            accepted.set_result(protocol)
+            return protocol
+
+        server = await loop.create_server(server_side, "127.0.0.1", 0)
+        task = loop.create_task(server.serve_forever())
+        port = server.sockets[0].getsockname()[1]
+        # a client that never sends and never hangs up
+        transport, client = await loop.create_connection(
+            protocols.Collect, "127.0.0.1", port
+        )
+        await (await accepted).made
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task  # returns once wait_closed() does: the client is closed
+        assert await client.eof == b""
+        transport.close()
+        await client.lost
+
+    run(main())
+
+
 def test_serve_forever_cancelled(loop, run, protocols):
     async def main():
         server = await loop.create_server(

@@ -5,6 +5,7 @@ import os
 import shutil
 import socket
 import ssl
+import sys
 import tempfile
 import time
 import weakref
@@ -151,6 +152,9 @@ def test_empty_server_hostname_still_verifies_chain(loop, run, protocols, tls_se
     run(main())
 
 
+CLOSES_PASSED_SOCKET = sys.version_info >= (3, 14)
+
+
 def test_argument_errors(loop, run, server_ctx, client_ctx, protocols):
     async def main():
         with pytest.raises(ValueError, match="server_hostname is only meaningful"):
@@ -160,24 +164,26 @@ def test_argument_errors(loop, run, server_ctx, client_ctx, protocols):
         with socket.socket() as sock:
             with pytest.raises(ValueError, match="server_hostname"):
                 await loop.create_connection(protocols.Flow, sock=sock, ssl=client_ctx)
-        a, b = socket.socketpair()
-        with a, b:
-            # asyncio checks these once connected, we before: same error.
-            with pytest.raises(ValueError, match="ssl_handshake_timeout"):
-                await loop.connect_accepted_socket(
-                    protocols.Flow, a, ssl=server_ctx, ssl_handshake_timeout=0
-                )
-            with pytest.raises(ValueError, match="ssl_shutdown_timeout"):
-                await loop.connect_accepted_socket(
-                    protocols.Flow, a, ssl=server_ctx, ssl_shutdown_timeout=-1
-                )
+        # Refused where the transport would be made: 3.14 closes the socket
+        # it was given (gh-153133), earlier versions leave it open.
+        for match, kwargs in (
+            ("ssl_handshake_timeout", {"ssl_handshake_timeout": 0}),
+            ("ssl_shutdown_timeout", {"ssl_shutdown_timeout": -1}),
+        ):
+            a, b = socket.socketpair()
+            with a, b:
+                with pytest.raises(ValueError, match=match):
+                    await loop.connect_accepted_socket(
+                        protocols.Flow, a, ssl=server_ctx, **kwargs
+                    )
+                assert (a.fileno() == -1) == CLOSES_PASSED_SOCKET
         with pytest.raises(TypeError):
             await loop.create_server(protocols.Echo, "127.0.0.1", 0, ssl=True)
         a, b = socket.socketpair()
-        with b:
+        with a, b:
             with pytest.raises(ValueError, match="Server side SSL needs"):
                 await loop.connect_accepted_socket(protocols.Flow, a, ssl=True)
-            a.close()
+            assert (a.fileno() == -1) == CLOSES_PASSED_SOCKET
 
     run(main())
 

@@ -3,6 +3,7 @@
 import asyncio
 import socket
 import ssl
+import sys
 
 import pytest
 
@@ -165,3 +166,46 @@ def test_upgrade_handshake_timeout(loop, run, client_ctx):
             assert plain.is_closing()
 
     run(main())
+
+
+def test_server_upgrade_keeps_what_its_stream_reader_buffered(
+    loop, run, server_ctx, client_ctx
+):
+    """A stream server may have read the client's first handshake bytes
+    into its StreamReader before it upgrades: start_tls() hands them to the
+    TLS layer (CPython gh-142352, fixed in asyncio's 3.14 releases; asyncio's
+    loop before 3.14 drops them and the handshake hangs)."""
+    if sys.version_info < (3, 14) and not _is_ours(loop):
+        pytest.skip("asyncio's loop drops the buffered bytes before 3.14")
+    handlers = []
+
+    async def server_side(reader, writer):
+        handlers.append(asyncio.current_task())
+        # the ClientHello arrives in the reader's buffer, unread
+        await reader._wait_for_data("test")
+        assert reader._buffer
+        await writer.start_tls(server_ctx)
+        writer.write((await reader.readline()).upper())
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    async def main():
+        server = await asyncio.start_server(server_side, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        await writer.start_tls(client_ctx, server_hostname="localhost")
+        writer.write(b"ping\n")
+        reply = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+        await asyncio.gather(*handlers)
+        server.close()
+        await server.wait_closed()
+        return reply
+
+    assert run(main()) == b"PING\n"
+
+
+def _is_ours(loop):
+    return type(loop).__module__.startswith("loop_core")

@@ -89,6 +89,11 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
     def _replace_transport(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
         self._over_ssl = transport.get_extra_info("sslcontext") is not None
+        # The reader pauses and resumes the TLS transport from now on, not
+        # the raw one beneath it (asyncio does so from 3.14).
+        reader = self._reader
+        if isinstance(reader, StreamReader):
+            reader._transport = transport
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
@@ -100,7 +105,13 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
         if callback is None:
             return
         writer = StreamWriter(transport, self, reader, self._loop)  # type: ignore[arg-type]
-        result = callback(reader, writer)
+        try:
+            result = callback(reader, writer)
+        except Exception as exc:
+            # A plain function that raises: reported and closed like a
+            # coroutine that does, not left hanging (asyncio 3.14 does so).
+            self._report_client_error(exc, transport)
+            return
         if asyncio.iscoroutine(result):
             self._task = self._loop.create_task(result)
             self._task.add_done_callback(
@@ -113,14 +124,17 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
             return
         exc = task.exception()
         if exc is not None:
-            self._loop.call_exception_handler(
-                {
-                    "message": "Unhandled exception in client_connected_cb",
-                    "exception": exc,
-                    "transport": transport,
-                }
-            )
-            transport.close()
+            self._report_client_error(exc, transport)
+
+    def _report_client_error(self, exc: BaseException, transport: Any) -> None:
+        self._loop.call_exception_handler(
+            {
+                "message": "Unhandled exception in client_connected_cb",
+                "exception": exc,
+                "transport": transport,
+            }
+        )
+        transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         reader = self._reader

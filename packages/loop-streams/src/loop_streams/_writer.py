@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import warnings
 from asyncio.tasks import sleep
 from collections.abc import Iterable
@@ -14,6 +15,9 @@ from ._reader import StreamReader
 __all__ = ["StreamWriter"]
 
 _BytesLike = bytes | bytearray | memoryview
+# asyncio's StreamWriter.start_tls() hands loop.start_tls() its
+# ssl_shutdown_timeout, None included, from 3.12 on (3.11's has none).
+_PASS_SHUTDOWN_TIMEOUT = sys.version_info >= (3, 12)
 
 
 class StreamWriter:
@@ -108,7 +112,7 @@ class StreamWriter:
         server_side = protocol._client_connected_cb is not None
         await self.drain()
         kwargs: dict[str, Any] = {}
-        if ssl_shutdown_timeout is not None:
+        if _PASS_SHUTDOWN_TIMEOUT or ssl_shutdown_timeout is not None:
             kwargs["ssl_shutdown_timeout"] = ssl_shutdown_timeout
         new_transport = await self._loop.start_tls(
             self._transport,

@@ -18,14 +18,19 @@ def check_tls_args(
     ssl: Any,
     ssl_handshake_timeout: float | None,
     ssl_shutdown_timeout: float | None,
+    *,
+    values: bool = True,
 ) -> None:
     """asyncio's ValueErrors for TLS-only arguments given without ``ssl``
-    and for timeouts that are not positive."""
+    and (unless ``values`` is false: checked later) for timeouts that are
+    not positive."""
     if not ssl:
         if ssl_handshake_timeout is not None:
             raise ValueError("ssl_handshake_timeout is only meaningful with ssl")
         if ssl_shutdown_timeout is not None:
             raise ValueError("ssl_shutdown_timeout is only meaningful with ssl")
+        return
+    if not values:
         return
     for name, value in (
         ("ssl_handshake_timeout", ssl_handshake_timeout),

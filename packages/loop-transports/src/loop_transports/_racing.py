@@ -48,6 +48,7 @@ async def connect_first(
     """The first socket that connects to one of ``infos``; sequential when
     ``delay`` is None, staggered otherwise."""
     exceptions: list[OSError] = []
+    errors: list[BaseException | None] = []
     try:
         if delay is None:
             for info in infos:
@@ -59,13 +60,18 @@ async def connect_first(
             sock, errors = await _staggered(loop, infos, connect, delay)
             if sock is not None:
                 return sock
-            for error in errors:
-                if error is not None and not isinstance(error, OSError):
-                    raise error
+            unexpected = [e for e in errors if e and not isinstance(e, OSError)]
+            if unexpected:
+                raise unexpected.pop(0)
             exceptions = [err for err in errors if isinstance(err, OSError)]
         raise_combined(exceptions, all_errors)
     finally:
-        exceptions = []  # no reference cycle through the tracebacks
+        # The error raised keeps this frame alive through its traceback:
+        # no list here may hold it, or it is in a reference cycle (and
+        # gc.get_referrers() shows more than the code that caught it).
+        # (raise_combined's frame, in the traceback too, holds the list)
+        exceptions.clear()
+        errors.clear()
 
 
 async def _staggered(
@@ -98,10 +104,10 @@ async def _staggered(
     def finished(task: asyncio.Task[socket.socket]) -> None:
         if task.cancelled():
             return
-        index = attempts.index(task)
         exc = task.exception()
         if outcome.done():
-            return
+            return  # also: the race is over and ``attempts`` cleared
+        index = attempts.index(task)
         if exc is None:
             outcome.set_result(index)
             return
@@ -114,12 +120,19 @@ async def _staggered(
     start_next()
     winner: int | None = None
     try:
-        winner = await outcome
+        try:
+            winner = await outcome
+        finally:
+            if timer is not None:
+                timer.cancel()
+            await _settle(attempts, winner)
+        return (None if winner is None else attempts[winner].result()), errors
     finally:
-        if timer is not None:
-            timer.cancel()
-        await _settle(attempts, winner)
-    return (None if winner is None else attempts[winner].result()), errors
+        # start_next and finished refer to each other (a cycle that lives
+        # until the collector runs): they must not keep the finished
+        # attempts, and so their errors, alive
+        outcome.cancel()  # a no-op unless we were cancelled
+        attempts.clear()
 
 
 async def _settle(

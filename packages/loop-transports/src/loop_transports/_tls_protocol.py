@@ -136,6 +136,11 @@ class TLSProtocol(TLSDataPath, asyncio.BufferedProtocol):
         if timer is not None:
             timer.cancel()
 
+    def received_early(self, data: bytes | bytearray) -> None:
+        """Bytes of the connection read before this protocol took over
+        (start_tls); the handshake reads them first."""
+        self._incoming.write(data)
+
     # -- the raw transport's protocol ---------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

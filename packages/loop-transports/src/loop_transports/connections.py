@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -99,23 +100,39 @@ async def _connect_one(
     return sock
 
 
+# A socket whose transport cannot be made (the protocol factory raises, a
+# TLS argument is refused): 3.14 closes it (gh-153133); before, a socket the
+# caller passed in stayed open, the caller's to close. Ours are always closed.
+CLOSE_PASSED_SOCKET = sys.version_info >= (3, 14)
+
+
 async def _make_transport(
     loop: asyncio.AbstractEventLoop,
     sock: socket.socket,
     protocol_factory: ProtocolFactory,
-    tls: TLSOptions | None = None,
+    tls_factory: Callable[[], TLSOptions | None],
+    *,
+    passed: bool,
 ) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
-    waiter: asyncio.Future[None] = loop.create_future()
+    """The transport and protocol over connected ``sock``; ``passed`` says
+    whether the caller handed the socket in (``sock=``) or we made it.
+
+    ``tls_factory`` checks the TLS arguments, as asyncio does at this point.
+    """
     try:
+        sock.setblocking(False)
         protocol = protocol_factory()
+        tls = tls_factory()
+        waiter: asyncio.Future[None] = loop.create_future()
+        transport: asyncio.Transport
+        if tls is None:
+            transport = SocketTransport(loop, sock, protocol, waiter=waiter)
+        else:
+            transport = tls.wrap(loop, sock, protocol, waiter, SocketTransport)
     except BaseException:
-        sock.close()
+        if CLOSE_PASSED_SOCKET or not passed:
+            sock.close()
         raise
-    transport: asyncio.Transport
-    if tls is None:
-        transport = SocketTransport(loop, sock, protocol, waiter=waiter)
-    else:
-        transport = tls.wrap(loop, sock, protocol, waiter, SocketTransport)
     try:
         await waiter
     except BaseException:
@@ -148,7 +165,11 @@ async def create_connection(
         raise ValueError("server_hostname is only meaningful with ssl")
     if server_hostname is None and ssl and not host:
         raise ValueError("You must set server_hostname when using ssl without a host")
-    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
+    # Without a socket of the caller's, bad timeouts fail before connecting;
+    # with one, where asyncio checks them (which closes it on 3.14).
+    check_tls_args(
+        ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=sock is None
+    )
     if sock is not None and sock.type != socket.SOCK_STREAM:
         raise ValueError(f"A Stream Socket was expected, got {sock!r}")
     if happy_eyeballs_delay is not None and interleave is None:
@@ -170,17 +191,23 @@ async def create_connection(
             happy_eyeballs_delay,
             all_errors,
         )
+        passed = False
     elif sock is None:
         raise ValueError("host and port was not specified and no sock specified")
-    assert sock is not None
-    sock.setblocking(False)
-    tls = tls_options(
-        ssl,
-        server_hostname=host if server_hostname is None else server_hostname,
-        ssl_handshake_timeout=ssl_handshake_timeout,
-        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    else:
+        passed = True
+    return await _make_transport(
+        loop,
+        sock,
+        protocol_factory,
+        lambda: tls_options(
+            ssl,
+            server_hostname=host if server_hostname is None else server_hostname,
+            ssl_handshake_timeout=ssl_handshake_timeout,
+            ssl_shutdown_timeout=ssl_shutdown_timeout,
+        ),
+        passed=passed,
     )
-    return await _make_transport(loop, sock, protocol_factory, tls)
 
 
 async def connect_accepted_socket(
@@ -195,11 +222,16 @@ async def connect_accepted_socket(
     """asyncio's ``loop.connect_accepted_socket()``, plain or TLS."""
     if sock.type != socket.SOCK_STREAM:
         raise ValueError(f"A Stream Socket was expected, got {sock!r}")
-    tls = tls_options(
-        ssl,
-        server_side=True,
-        ssl_handshake_timeout=ssl_handshake_timeout,
-        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=False)
+    return await _make_transport(
+        loop,
+        sock,
+        protocol_factory,
+        lambda: tls_options(
+            ssl,
+            server_side=True,
+            ssl_handshake_timeout=ssl_handshake_timeout,
+            ssl_shutdown_timeout=ssl_shutdown_timeout,
+        ),
+        passed=True,
     )
-    sock.setblocking(False)
-    return await _make_transport(loop, sock, protocol_factory, tls)

@@ -30,6 +30,10 @@ __all__ = ["sendfile"]
 # The fallback's read size, asyncio's too.
 FALLBACK_BLOCK = 16 * 1024
 _MAX_BLOCK = sys.maxsize // 2 + 1  # os.sendfile's count must fit a C ssize_t
+# Where the file is left: at offset + bytes sent. Up to 3.13 asyncio moved
+# it only when something was sent (and its fallback seeked only to a
+# non-zero offset); 3.14 always does, so offset == size leaves it at the end.
+_ALWAYS_SEEK = sys.version_info >= (3, 14)
 
 
 def _check_params(file: Any, offset: Any, count: Any) -> None:
@@ -201,7 +205,7 @@ async def _native(
             if sent < block:
                 await session.writable(sock_fd)  # the socket buffer is full
     finally:
-        if total:
+        if total or _ALWAYS_SEEK:
             os.lseek(fileno, offset + total, os.SEEK_SET)
 
 
@@ -213,7 +217,7 @@ async def _fallback(
     offset: int,
     count: int | None,
 ) -> int:
-    if offset:
+    if offset or (_ALWAYS_SEEK and hasattr(file, "seek")):
         file.seek(offset)
     block = min(count, FALLBACK_BLOCK) if count else FALLBACK_BLOCK
     buffer = memoryview(bytearray(block))

@@ -33,6 +33,9 @@ ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 # accept() errors that mean "out of resources": back off instead of spinning.
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 ACCEPT_RETRY_DELAY = 1.0
+# 3.14: a cancelled serve_forever() also closes the connections, so that
+# its wait_closed() cannot hang on a client that never hangs up.
+_CANCEL_CLOSES_CLIENTS = sys.version_info >= (3, 14)
 
 
 class Server(asyncio.AbstractServer):
@@ -216,6 +219,8 @@ class Server(asyncio.AbstractServer):
         except asyncio.CancelledError:
             try:
                 self.close()
+                if _CANCEL_CLOSES_CLIENTS:
+                    self.close_clients()
                 await self.wait_closed()
             finally:
                 raise

@@ -85,13 +85,9 @@ class TLSOptions:
         raw_factory: RawTransportFactory,
     ) -> asyncio.Transport:
         """The app transport over ``sock``; ``waiter`` resolves when the
-        handshake ends. The socket is closed if this fails."""
-        try:
-            tls = self.protocol(loop, app_protocol, waiter)
-            raw_factory(loop, sock, tls)
-        except BaseException:
-            sock.close()
-            raise
+        handshake ends. If this fails, the caller decides about ``sock``."""
+        tls = self.protocol(loop, app_protocol, waiter)
+        raw_factory(loop, sock, tls)
         assert tls.transport is not None
         return tls.transport
 
@@ -137,6 +133,22 @@ def _accept_reporter(
     return report
 
 
+def _take_stream_buffer(protocol: asyncio.BaseProtocol, tls: TLSProtocol) -> None:
+    """Hand the TLS protocol what a stream server read but did not consume.
+
+    A server that reads a line and then upgrades may already hold the
+    client's first handshake bytes in its StreamReader; left there, they
+    are lost and the handshake hangs (CPython gh-142352). StreamReaderProtocol
+    (asyncio's, loop-streams', any that keeps the names) exposes its reader
+    as ``_stream_reader``, which keeps unread bytes in a ``_buffer`` bytearray.
+    """
+    reader = getattr(protocol, "_stream_reader", None)
+    buffer = getattr(reader, "_buffer", None)
+    if isinstance(buffer, bytearray) and buffer:
+        tls.received_early(buffer)
+        buffer.clear()
+
+
 async def start_tls(
     loop: asyncio.AbstractEventLoop,
     transport: asyncio.BaseTransport,
@@ -173,6 +185,8 @@ async def start_tls(
     )
     # Nothing may reach the TLS protocol before its connection_made().
     raw.pause_reading()
+    if server_side:
+        _take_stream_buffer(protocol, tls)
     raw.set_protocol(tls)
     made = loop.call_soon(tls.connection_made, raw)
     resumed = loop.call_soon(raw.resume_reading)

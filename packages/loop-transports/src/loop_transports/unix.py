@@ -155,7 +155,7 @@ async def create_unix_connection(
         raise ValueError("no path and sock were specified")
     else:
         _check_unix_stream(sock)
-    if ssl:
+    if ssl and sock is None:
         check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
 
     if path is not None:
@@ -167,15 +167,21 @@ async def create_unix_connection(
         except BaseException:
             sock.close()
             raise
-    assert sock is not None
-    sock.setblocking(False)
-    tls = tls_options(
-        ssl,
-        server_hostname=server_hostname,
-        ssl_handshake_timeout=ssl_handshake_timeout,
-        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    else:
+        assert sock is not None
+        sock.setblocking(False)
+    return await _make_transport(
+        loop,
+        sock,
+        protocol_factory,
+        lambda: tls_options(
+            ssl,
+            server_hostname=server_hostname,
+            ssl_handshake_timeout=ssl_handshake_timeout,
+            ssl_shutdown_timeout=ssl_shutdown_timeout,
+        ),
+        passed=path is None,
     )
-    return await _make_transport(loop, sock, protocol_factory, tls)
 
 
 async def create_unix_server(
