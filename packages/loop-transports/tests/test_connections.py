@@ -5,7 +5,6 @@ import gc
 import socket
 import ssl
 import sys
-import weakref
 
 import pytest
 from loop_core.testing import gc_collect
