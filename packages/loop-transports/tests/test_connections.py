@@ -348,14 +348,21 @@ def test_ipv6_local_addr_four_tuple(loop, run, protocols):
 # asyncio's staggered race leaves an Event.wait() coroutine unawaited here.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_happy_eyeballs_delay_must_be_a_number(loop, run, protocols):
+    # From 3.14, asyncio's staggered race wraps it in an ExceptionGroup.
+    expected = ExceptionGroup if sys.version_info >= (3, 14) else TypeError
+
     async def main():
-        with pytest.raises(TypeError):
+        with pytest.raises(expected) as info:
             await loop.create_connection(
                 protocols.Collect, "127.0.0.1", _closed_port(), happy_eyeballs_delay="x"
             )
+        if expected is ExceptionGroup:
+            assert [type(e) for e in info.value.exceptions] == [TypeError]
 
-    run(main())
-    gc_collect()
+    try:
+        run(main())
+    finally:
+        gc_collect()
 
 
 def test_happy_eyeballs_delay_nan_or_negative(loop, run, protocols):

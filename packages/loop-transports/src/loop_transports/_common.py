@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import socket
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,11 +55,16 @@ def check_port(host: object, port: object, call: str) -> None:
 def check_delay(delay: object) -> None:
     """happy_eyeballs_delay is a number (NaN and negatives included, which
     start the attempts back to back); asyncio's TypeError otherwise, even
-    with a single address to try."""
-    if delay is not None and not isinstance(delay, numbers.Real):
-        raise TypeError(
-            f"happy_eyeballs_delay must be a number, not {type(delay).__name__}"
-        )
+    with a single address to try. From 3.14 asyncio's staggered race wraps
+    it in an ExceptionGroup, and so do we."""
+    if delay is None or isinstance(delay, numbers.Real):
+        return
+    error = TypeError(
+        f"happy_eyeballs_delay must be a number, not {type(delay).__name__}"
+    )
+    if sys.version_info >= (3, 14):
+        raise ExceptionGroup("staggered race failed", [error])
+    raise error
 
 
 def check_tls_args(
