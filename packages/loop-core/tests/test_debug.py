@@ -47,6 +47,19 @@ def test_slow_callback_logged(loop, caplog):
     assert "slowpoke" in message
 
 
+def test_slow_timer_callback_named_as_timer(loop, caplog):
+    def slowpoke():
+        busy_wait(0.05)
+
+    loop.set_debug(True)
+    loop.slow_callback_duration = 0.01
+    loop.call_later(0.001, slowpoke)
+    loop.call_later(0.002, loop.stop)
+    loop.run_forever()
+    (message,) = slow_reports(caplog)
+    assert "<TimerHandle when=" in message and "slowpoke" in message
+
+
 def test_fast_callbacks_not_logged(loop, caplog):
     loop.set_debug(True)
     loop.slow_callback_duration = 10

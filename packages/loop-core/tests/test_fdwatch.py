@@ -225,3 +225,137 @@ def test_selectors_poller(loop_factory, pair):
         assert loop.run_until_complete(asyncio.wait_for(main(), 10)) == "woken"
     finally:
         loop.close()
+
+
+# -- closed objects and reused numbers (issue 13) ---------------------------
+
+
+def _watchers(loop, kind):
+    if kind == "reader":
+        return loop.add_reader, loop.remove_reader
+    return loop.add_writer, loop.remove_writer
+
+
+@pytest.mark.parametrize("kind", ["reader", "writer"])
+def test_remove_through_closed_socket(loop, kind):
+    # asyncio's selectors find the registration by the object once its
+    # fileno() is -1; the next remove has nothing left to find.
+    add, remove = _watchers(loop, kind)
+    a, b = socket.socketpair()
+    with b:
+        add(a, print)
+        a.close()
+        assert remove(a) is True
+        with pytest.raises(ValueError):
+            remove(a)
+
+
+@pytest.mark.parametrize("kind", ["reader", "writer"])
+def test_closed_then_removed_number_is_watched_again(loop, pair2, kind):
+    add, remove = _watchers(loop, kind)
+    a, b = socket.socketpair()
+    fd = a.fileno()
+    add(a, print)
+    a.close()
+    b.close()
+    assert remove(a) is True
+    c, d = socket.socketpair()
+    with c, d:
+        assert fd in (c.fileno(), d.fileno())
+        reused = c if c.fileno() == fd else d
+        peer = d if reused is c else c
+        fut = loop.create_future()
+        add(reused, lambda: fut.done() or fut.set_result(True))
+        peer.send(b"x")
+        assert wait_for(loop, fut) is True
+        assert remove(reused) is True
+
+
+@pytest.mark.ours_only  # asyncio raises the EBADF of its epoll modify
+def test_closed_socket_with_reader_and_writer(loop):
+    a, b = socket.socketpair()
+    with b:
+        loop.add_reader(a, print)
+        loop.add_writer(a, print)
+        a.close()
+        assert loop.remove_writer(a) is True
+        assert loop.remove_reader(a) is True
+        with pytest.raises(ValueError):
+            loop.remove_reader(a)
+
+
+def test_closed_socket_while_a_transport_is_open(loop, pair):
+    # The transport check reads fileno() as asyncio does: -1 is nobody's.
+    from loop_core import FdTransport
+
+    tr = FdTransport(loop, pair[0], asyncio.Protocol())
+    a, b = socket.socketpair()
+    with b:
+        loop.add_reader(a, print)
+        a.close()
+        assert loop.remove_reader(a) is True
+    tr.close()
+    loop.run_until_complete(asyncio.sleep(0))
+
+
+def test_transport_fd_closed_under_it(loop, pair2):
+    # The transport's socket closed behind its back: closing the transport
+    # still drops its watchers, and the number can be watched again.
+    from loop_core import FdTransport
+
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    fd = a.fileno()
+    lost = loop.create_future()
+
+    class Proto(asyncio.Protocol):
+        def connection_lost(self, exc):
+            lost.set_result(exc)
+
+    tr = FdTransport(loop, a, Proto())
+    loop.run_until_complete(asyncio.sleep(0))  # reading started
+    a.close()
+    b.close()
+    tr.close()
+    wait_for(loop, lost)
+    c, d = socket.socketpair()
+    with c, d:
+        reused = c if c.fileno() == fd else d
+        peer = d if reused is c else c
+        fut = loop.create_future()
+        loop.add_reader(reused, lambda: fut.done() or fut.set_result(True))
+        peer.send(b"x")
+        assert wait_for(loop, fut) is True
+        assert loop.remove_reader(reused) is True
+
+
+@pytest.mark.ours_only  # asyncio's selectors keep the stale key: no event
+@pytest.mark.parametrize("kind", ["reader", "writer"])
+def test_reused_number_after_forgotten_remove(loop, kind):
+    add, remove = _watchers(loop, kind)
+    a, b = socket.socketpair()
+    fd = a.fileno()
+    add(a, print)
+    a.close()
+    b.close()
+    c, d = socket.socketpair()
+    with c, d:
+        reused = c if c.fileno() == fd else d
+        peer = d if reused is c else c
+        fut = loop.create_future()
+        add(reused, lambda: fut.done() or fut.set_result(True))
+        peer.send(b"x")
+        assert wait_for(loop, fut) is True
+        assert remove(reused) is True
+        assert remove(reused) is False
+
+
+def test_bad_objects_on_closed_loop(loop):
+    # asyncio reads the fd before it looks at the loop.
+    loop.close()
+    for method in (loop.add_reader, loop.add_writer):
+        with pytest.raises(ValueError):
+            method("x", print)
+    for method in (loop.remove_reader, loop.remove_writer):
+        with pytest.raises(ValueError):
+            method("x")

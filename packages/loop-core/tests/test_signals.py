@@ -148,6 +148,16 @@ def test_closed_loop_refuses(loop):
     loop.close()
     with pytest.raises(RuntimeError):
         loop.add_signal_handler(SIGUSR1, print)
+    # asyncio looks at the loop before (not at all, in fact) at whether the
+    # callback can be called.
+    with pytest.raises(RuntimeError):
+        loop.add_signal_handler(SIGUSR1, None)
+    # ...but a coroutine or a bad signal is refused first.
+    with pytest.raises(TypeError):
+        loop.add_signal_handler(SIGUSR1, asyncio.sleep)
+    with pytest.raises(ValueError):
+        loop.add_signal_handler(-1, None)
+    assert loop.remove_signal_handler(SIGUSR1) is False
 
 
 def test_non_main_thread_refused(loop):

@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import sys
 
 import pytest
 
@@ -124,3 +125,106 @@ def test_cancelling_timers_that_share_a_due_time_compacts_rarely(loop):
         handle.cancel()
     assert 1 <= len(compactions) <= 20
     assert loop._timer_cancelled_count < PER_BATCH // 2
+
+
+# -- NaN and infinite delays (issue 13) ---------------------------------------
+
+NAN = float("nan")
+INF = float("inf")
+
+
+def ours(loop):
+    import loop_core
+
+    return isinstance(loop, loop_core.EventLoop)
+
+
+def still_usable(loop):
+    # Another run after the odd timers: nothing left behind breaks it.
+    assert loop.run_until_complete(asyncio.sleep(0.001, "fine")) == "fine"
+
+
+def test_nan_delay_runs_with_work_queued(loop):
+    out = []
+    handle = loop.call_later(NAN, out.append, "nan")
+    assert handle.when() != handle.when()  # NaN, as asked
+    loop.call_soon(out.append, "soon")
+    loop.run_until_complete(asyncio.sleep(0.01))
+    assert out == ["soon", "nan"]
+    still_usable(loop)
+
+
+def test_nan_timer_does_not_hold_up_others(loop):
+    out = []
+    loop.call_later(0.01, out.append, "finite")
+    loop.call_at(NAN, out.append, "nan")
+    loop.call_later(0.05, loop.stop)
+    loop.run_forever()
+    assert sorted(out) == ["finite", "nan"]
+    still_usable(loop)
+
+
+def test_nan_timer_cancelled(loop):
+    out = []
+    loop.call_later(NAN, out.append, "cancelled").cancel()
+    loop.call_later(NAN, out.append, "kept")
+    loop.call_soon(out.append, "soon")
+    loop.run_until_complete(asyncio.sleep(0.01))
+    assert out == ["soon", "kept"]
+    still_usable(loop)
+
+
+@pytest.mark.ours_only  # asyncio 3.13+ raises ValueError from select()
+@pytest.mark.parametrize("schedule", ["call_later", "call_at"])
+def test_lone_nan_timer_runs_next_iteration(loop, schedule):
+    # With nothing else to do, asyncio 3.11/3.12 run it at once; so do we,
+    # on every Python, instead of asking the poller to wait NaN seconds.
+    fut = loop.create_future()
+    getattr(loop, schedule)(NAN, fut.set_result, "ran")
+    assert loop.run_until_complete(fut) == "ran"
+    still_usable(loop)
+
+
+def test_infinite_delays(loop):
+    out = []
+    never = loop.call_later(INF, out.append, "inf")
+    loop.call_at(INF, out.append, "at inf")
+    loop.call_later(-INF, out.append, "-inf")
+    loop.call_at(-INF, out.append, "at -inf")
+    loop.run_until_complete(asyncio.sleep(0.01))
+    assert out == ["-inf", "at -inf"]
+    assert never.when() == INF
+    never.cancel()
+    still_usable(loop)
+
+
+def test_wait_for_nan_timeout(loop):
+    if not ours(loop) and sys.version_info >= (3, 13):
+        pytest.skip("asyncio 3.13+ raises ValueError from select() here")
+
+    async def main():
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(loop.create_future(), NAN)
+        return await asyncio.wait_for(asyncio.sleep(0, "done"), INF)
+
+    assert loop.run_until_complete(main()) == "done"
+    still_usable(loop)
+
+
+def test_sleep_nan_and_inf(loop):
+    async def main():
+        if sys.version_info >= (3, 13):
+            with pytest.raises(ValueError):  # asyncio.sleep() checks from 3.13
+                await asyncio.sleep(NAN)
+        else:
+            await asyncio.sleep(NAN)
+        sleeper = asyncio.ensure_future(asyncio.sleep(INF))
+        await asyncio.sleep(0.01)
+        assert not sleeper.done()
+        sleeper.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sleeper
+        return "ok"
+
+    assert loop.run_until_complete(main()) == "ok"
+    still_usable(loop)

@@ -203,6 +203,25 @@ def test_write_pipe_flow_control_and_write_eof(loop, run):
     ]
 
 
+def test_write_pipe_does_not_read(loop, run):
+    async def main():
+        r, w = os.pipe()
+        transport, proto = await loop.connect_write_pipe(
+            WriteRecorder, open(w, "wb", 0)
+        )
+        for method in ("is_reading", "pause_reading", "resume_reading"):
+            with pytest.raises(NotImplementedError):
+                getattr(transport, method)()
+        other = WriteRecorder()
+        transport.set_protocol(other)
+        assert transport.get_protocol() is other
+        transport.close()
+        await other.lost
+        os.close(r)
+
+    run(main())
+
+
 def test_write_pipe_reader_closed_idle_is_clean_lost(loop, run):
     async def main():
         r, w = os.pipe()

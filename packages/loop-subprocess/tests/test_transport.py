@@ -233,3 +233,21 @@ def test_close_after_popen_reaped_the_child(loop, run, helpers):
         return transport.get_returncode()
 
     assert run(main()) == -signal.SIGKILL
+
+
+def test_stdin_pipe_does_not_pause_reading(loop, run, helpers):
+    async def main():
+        transport, proto = await loop.subprocess_exec(
+            helpers.Recorder, SH, "-c", "read x; exit 0", stdout=None, stderr=None
+        )
+        stdin = transport.get_pipe_transport(0)
+        with pytest.raises(NotImplementedError):
+            stdin.pause_reading()
+        with pytest.raises(NotImplementedError):
+            stdin.resume_reading()
+        stdin.write(b"go\n")
+        await proto.lost
+        transport.close()
+        return transport.get_returncode()
+
+    assert run(main()) == 0

@@ -1,11 +1,13 @@
 """create_connection and connect_accepted_socket (plain TCP)."""
 
 import asyncio
+import gc
 import socket
 import ssl
 import sys
 
 import pytest
+from loop_core.testing import gc_collect
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -324,3 +326,144 @@ def test_connect_accepted_socket(loop, run, protocols):
                 )
 
     run(main())
+
+
+# -- bad input and failure paths as asyncio has them (issue 13) ---------------
+
+
+@pytest.mark.parametrize("port", [70000, -1, "70000"])
+def test_out_of_range_port_with_ip_literal(loop, run, protocols, port):
+    # asyncio keeps an IP literal's port as given: connect() refuses it.
+    # getaddrinfo would wrap 70000 to 4464 and dial that.
+    async def main():
+        with pytest.raises(OverflowError):
+            await loop.create_connection(protocols.Collect, "127.0.0.1", port)
+        with pytest.raises(OverflowError):
+            await loop.create_connection(
+                protocols.Collect, "127.0.0.1", 1, local_addr=("127.0.0.1", port)
+            )
+
+    run(main())
+
+
+def _has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no ::1")
+def test_ipv6_local_addr_four_tuple(loop, run, protocols):
+    async def main():
+        server = await loop.create_server(protocols.Echo, "::1", 0)
+        port = server.sockets[0].getsockname()[1]
+        transport, client = await loop.create_connection(
+            protocols.Collect, "::1", port, local_addr=("::1", 0, 0, 0)
+        )
+        assert transport.get_extra_info("sockname")[0] == "::1"
+        await _round_trip(transport, client)
+        await _close(server)
+
+    run(main())
+
+
+# asyncio's staggered race leaves an Event.wait() coroutine unawaited here.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_happy_eyeballs_delay_must_be_a_number(loop, run, protocols):
+    # From 3.14, asyncio's staggered race wraps it in an ExceptionGroup.
+    expected = ExceptionGroup if sys.version_info >= (3, 14) else TypeError
+
+    async def main():
+        with pytest.raises(expected) as info:
+            await loop.create_connection(
+                protocols.Collect, "127.0.0.1", _closed_port(), happy_eyeballs_delay="x"
+            )
+        if expected is ExceptionGroup:
+            assert [type(e) for e in info.value.exceptions] == [TypeError]
+
+    try:
+        run(main())
+    finally:
+        gc_collect()
+
+
+def test_happy_eyeballs_delay_nan_or_negative(loop, run, protocols):
+    async def main():
+        server, port = await _echo_server(loop, protocols)
+        # NaN and negative delays are numbers: no wait between attempts.
+        for delay in (float("nan"), -1):
+            transport, client = await loop.create_connection(
+                protocols.Collect, "127.0.0.1", port, happy_eyeballs_delay=delay
+            )
+            await _round_trip(transport, client)
+        await _close(server)
+
+    run(main())
+
+
+def test_sock_not_a_socket_with_host_and_port(loop, run, protocols):
+    async def main():
+        with pytest.raises(ValueError):
+            await loop.create_connection(
+                protocols.Collect, "127.0.0.1", 1, sock=object()
+            )
+
+    run(main())
+
+
+def test_getaddrinfo_returning_none(loop, run, protocols):
+    async def getaddrinfo(*args, **kwargs):
+        return None
+
+    loop.getaddrinfo = getaddrinfo
+
+    async def main():
+        with pytest.raises(OSError):
+            await loop.create_connection(protocols.Collect, "example.invalid", 80)
+        with pytest.raises(OSError):
+            await loop.create_server(protocols.Echo, "example.invalid", 80)
+
+    run(main())
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython", reason="gc.get_referrers is CPython's"
+)
+@pytest.mark.parametrize("how", ["one", "several", "staggered", "all_errors"])
+def test_failed_connection_leaves_no_cycle(loop, run, protocols, how):
+    # As CPython's own test_open_connection_happy_eyeball_refcycles: once
+    # caught, the error is referred to by the catching coroutine alone, not
+    # by a list of errors kept alive through a traceback frame.
+    if type(loop).__module__.startswith("asyncio"):
+        if how == "all_errors" and sys.version_info < (3, 12):
+            pytest.skip("asyncio's all_errors is new in 3.12")
+        if how == "one":
+            pytest.skip("asyncio's sock_connect future keeps the error in a cycle")
+    ports = [_closed_port()] if how == "one" else [_closed_port(), _closed_port()]
+    _fake_resolver(loop, ports)
+    kwargs = {
+        "staggered": {"happy_eyeballs_delay": 0.05},
+        "all_errors": {"all_errors": True},
+    }.get(how, {})
+
+    async def main():
+        exc = None
+        try:
+            await loop.create_connection(
+                protocols.Collect, "example.invalid", 80, **kwargs
+            )
+        except (OSError, ExceptionGroup) as caught:
+            exc = caught
+        assert exc is not None
+        # Ourselves aside (listed or not, depending on the Python).
+        return [
+            r
+            for r in gc.get_referrers(exc)
+            if r is not coro and getattr(r, "f_code", None) is not main.__code__
+        ]
+
+    coro = main()
+    assert run(coro) == []

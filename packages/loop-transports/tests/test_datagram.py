@@ -585,3 +585,15 @@ def test_large_datagrams_arrive_whole_as_bytes(loop, run):
             await _close(transport)
 
     run(main())
+
+
+@pytest.mark.parametrize("port", [70000, -1])
+@pytest.mark.parametrize("which", ["local_addr", "remote_addr"])
+def test_out_of_range_port_with_ip_literal(loop, which, port):
+    async def main():
+        with pytest.raises(OverflowError):
+            await loop.create_datagram_endpoint(
+                asyncio.DatagramProtocol, **{which: ("127.0.0.1", port)}
+            )
+
+    loop.run_until_complete(asyncio.wait_for(main(), 10))

@@ -377,3 +377,14 @@ def test_server_class_is_exported(loop, run, protocols):
         await server.wait_closed()
 
     run(main())
+
+
+@pytest.mark.parametrize("port", [70000, -1, "70000"])
+def test_out_of_range_port_with_ip_literal(loop, run, protocols, port):
+    # asyncio binds an IP literal's port as given: bind() refuses it, where
+    # getaddrinfo would wrap 70000 to 4464.
+    async def main():
+        with pytest.raises(OverflowError):
+            await loop.create_server(protocols.Echo, "127.0.0.1", port)
+
+    run(main())

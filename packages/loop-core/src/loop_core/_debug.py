@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ._errors import logger
-from ._format import describe_callback
 
 if TYPE_CHECKING:
     from ._handles import Handle
@@ -104,10 +103,7 @@ class DebugMixin:
 
 def _describe(handle: Handle) -> str:
     """A task's step is named by the task: that is what a reader can find."""
-    callback = handle._callback
-    if callback is None:
-        return repr(handle)
-    owner = getattr(callback, "__self__", None)
+    owner = getattr(handle._callback, "__self__", None)
     if isinstance(owner, asyncio.Task):
         return repr(owner)
-    return f"<Handle {describe_callback(callback, handle._args)}>"
+    return repr(handle)  # a timer says so: <TimerHandle when=...>, as asyncio

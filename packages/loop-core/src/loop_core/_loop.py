@@ -108,6 +108,7 @@ class EventLoop(  # type: ignore[misc]
         self._poller = make_poller(poller)
         self._readers: dict[int, Handle] = {}
         self._writers: dict[int, Handle] = {}
+        self._fd_objects: dict[int, object] = {}
         self._fd_transports: weakref.WeakValueDictionary[int, Any] = (
             weakref.WeakValueDictionary()
         )
@@ -373,6 +374,7 @@ class EventLoop(  # type: ignore[misc]
             handle.cancel()
         self._readers.clear()
         self._writers.clear()
+        self._fd_objects.clear()
         self._poller.close()
         self._self_pipe.close()
 

@@ -24,6 +24,7 @@ Facts about signals that shape this module:
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections import deque
 from collections.abc import Callable
@@ -92,9 +93,13 @@ class SignalsMixin:
     def add_signal_handler(
         self, sig: int, callback: Callable[..., object], *args: Any
     ) -> None:
-        self._check_callback(callback, "add_signal_handler")
+        # asyncio's order: coroutine, signal, closed loop; a non-callable
+        # (which asyncio accepts until the signal comes) last.
+        if callable(callback) or asyncio.iscoroutine(callback):
+            self._check_callback(callback, "add_signal_handler")
         sig = _check_signal(sig)
         self._check_closed()
+        self._check_callback(callback, "add_signal_handler")
         try:
             _install_wakeup_fd(self._self_pipe.write_fd)
         except (ValueError, OSError) as exc:

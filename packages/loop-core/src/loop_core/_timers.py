@@ -7,6 +7,11 @@ about log2(n) times. What is due at each time lives beside the heap in
 made, so timers due at the same time run in that order and the handles
 (whose ``__eq__`` compares the user's args) are never compared. The loop's
 ``_run`` pops due times itself; only lists go through ``_move_due``.
+
+A NaN due time (``call_later(nan)``, ``wait_for(x, timeout=nan)``) is
+filed as -inf: it runs on the next iteration, the loop never waits NaN
+seconds, and the timers behind it keep their order. Infinite ones stay
+infinite: the poll timeout is capped at a day, as in asyncio.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ __all__ = ["TimersMixin"]
 
 _Ts = TypeVarTuple("_Ts")
 _new = object.__new__
+# Where a NaN due time goes in the heap: before everything.
+_NAN_DUE = float("-inf")
 
 
 class TimersMixin:
@@ -85,6 +92,11 @@ class TimersMixin:
             timer._repr = None
             timer._source_traceback = None
             timer._when = when
+        if when != when:
+            # NaN: due now (asyncio runs it once it reaches the top of its
+            # heap); a NaN in ours would stop every timer behind it and
+            # make the poll timeout NaN. when() still says NaN.
+            when = _NAN_DUE
         timers_at = self._timers_at
         first = timers_at.setdefault(when, timer)
         if first is timer:

@@ -117,6 +117,20 @@ class WritePipeTransport(FdTransport):
             if not self._watch_loop.is_closed():
                 self.unwatch_readable()
 
+    # A write pipe does not read: asyncio's says so (NotImplementedError, as
+    # asyncio.ReadTransport's defaults) rather than ignore the request.
+    def is_reading(self) -> NoReturn:
+        raise NotImplementedError(f"{type(self).__name__} is write-only")
+
+    def pause_reading(self) -> NoReturn:
+        raise NotImplementedError(f"{type(self).__name__} is write-only")
+
+    def resume_reading(self) -> NoReturn:
+        raise NotImplementedError(f"{type(self).__name__} is write-only")
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._protocol = protocol  # nothing is read, nothing to pause
+
     def can_write_eof(self) -> bool:
         return True
 

@@ -28,14 +28,22 @@ Connect = Callable[[_AddrInfo], Coroutine[Any, Any, socket.socket]]
 
 
 def raise_combined(exceptions: list[OSError], all_errors: bool) -> NoReturn:
-    """The error asyncio's create_connection raises when every address failed."""
-    if all_errors:
-        raise ExceptionGroup("create_connection failed", exceptions)
-    if len(exceptions) == 1 or len({str(exc) for exc in exceptions}) == 1:
-        raise exceptions[0]
-    raise OSError(
-        "Multiple exceptions: {}".format(", ".join(str(exc) for exc in exceptions))
-    )
+    """The error asyncio's create_connection raises when every address failed.
+
+    The error's traceback holds this frame, and so the list: it is emptied
+    on the way out, or the error would refer to itself through it (a
+    reference cycle that keeps every attempt's frames alive until the
+    collector runs)."""
+    try:
+        if all_errors:
+            raise ExceptionGroup("create_connection failed", exceptions)
+        if len(exceptions) == 1 or len({str(exc) for exc in exceptions}) == 1:
+            raise exceptions[0]
+        raise OSError(
+            "Multiple exceptions: {}".format(", ".join(str(exc) for exc in exceptions))
+        )
+    finally:
+        exceptions.clear()
 
 
 async def connect_first(

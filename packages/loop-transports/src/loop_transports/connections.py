@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._common import check_tls_args, tls_options
+from ._common import check_delay, check_port, check_tls_args, tls_options
 from ._racing import connect_first
 from ._socket_transport import SocketTransport
 
@@ -152,7 +152,7 @@ async def create_connection(
     proto: int = 0,
     flags: int = 0,
     sock: socket.socket | None = None,
-    local_addr: tuple[str, int] | None = None,
+    local_addr: tuple[str, int] | tuple[str, int, int, int] | None = None,
     server_hostname: str | None = None,
     ssl_handshake_timeout: float | None = None,
     ssl_shutdown_timeout: float | None = None,
@@ -170,18 +170,24 @@ async def create_connection(
     check_tls_args(
         ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=sock is None
     )
-    if sock is not None and sock.type != socket.SOCK_STREAM:
-        raise ValueError(f"A Stream Socket was expected, got {sock!r}")
+    check_delay(happy_eyeballs_delay)
     if happy_eyeballs_delay is not None and interleave is None:
         interleave = 1
 
     if host is not None or port is not None:
         if sock is not None:
             raise ValueError("host/port and sock can not be specified at the same time")
+        check_port(host, port, "connect")
+        if local_addr is not None:
+            check_port(local_addr[0], local_addr[1], "bind")
         infos = await _resolve(loop, host, port, family, proto, flags)
         local_infos = None
         if local_addr is not None:
-            local_infos = await _resolve(loop, *local_addr, family, proto, flags)
+            # An IPv6 local_addr may carry flowinfo and scope_id: the host
+            # and port are what is resolved.
+            local_infos = await _resolve(
+                loop, local_addr[0], local_addr[1], family, proto, flags
+            )
         if interleave:
             infos = _interleave(infos, interleave)
         sock = await connect_first(
@@ -195,6 +201,8 @@ async def create_connection(
     elif sock is None:
         raise ValueError("host and port was not specified and no sock specified")
     else:
+        if sock.type != socket.SOCK_STREAM:
+            raise ValueError(f"A Stream Socket was expected, got {sock!r}")
         passed = True
     return await _make_transport(
         loop,

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ._common import check_port
 from ._datagram_transport import DatagramTransport
 
 __all__ = ["create_datagram_endpoint"]
@@ -100,6 +101,7 @@ async def _inet_pairs(
             continue
         if not (isinstance(addr, tuple) and len(addr) == 2):
             raise TypeError("2-tuple is expected")
+        check_port(addr[0], addr[1], "connect" if index else "bind")
         infos = await loop.getaddrinfo(
             addr[0],
             addr[1],

@@ -20,7 +20,7 @@ from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._common import check_tls_args, tls_options
+from ._common import check_port, check_tls_args, tls_options
 from ._socket_transport import SocketTransport
 
 if TYPE_CHECKING:
@@ -318,6 +318,8 @@ async def create_server(
             raise ValueError("host/port and sock can not be specified at the same time")
         if reuse_address is None:
             reuse_address = os.name == "posix" and sys.platform != "cygwin"
+        for h in _hosts(host):
+            check_port(h, port, "bind")
         results = await asyncio.gather(
             *(
                 loop.getaddrinfo(
@@ -328,7 +330,7 @@ async def create_server(
         )
         infos: list[tuple[Any, ...]] = []
         for found in results:
-            for info in found:
+            for info in found or ():  # a getaddrinfo may say None
                 if info not in infos:
                     infos.append(info)
         if not infos:
