@@ -52,7 +52,8 @@ def test_cancelled_timers_compacted_without_running(loop):
         for handle in batch:
             handle.cancel()
         del batch
-    assert len(loop._timers) < 2 * PER_BATCH
+    assert len(loop._timers.heap) < 2 * PER_BATCH
+    assert len(loop._timers) == len(keep)
     assert live_timer_handles(loop) < 2 * PER_BATCH
     assert not any(h.cancelled() for h in keep)
     for h in keep:
@@ -108,23 +109,25 @@ def test_timers_at_same_time_run_in_order_made_after_cancellations(loop):
 
 
 @pytest.mark.ours_only
-def test_cancelling_timers_that_share_a_due_time_compacts_rarely(loop):
+def test_cancelling_timers_that_share_a_due_time_compacts_rarely(loop, monkeypatch):
     # The heap has one entry per due time: cancelling many timers that share
     # one must not compact (a pass over every timer) every few cancellations.
+    from loop_core._timers import TimerQueue
+
     compactions = []
-    compact = loop._compact_timers
+    compact = TimerQueue.compact
 
-    def counting_compact():
-        compactions.append(len(loop._timers))
-        compact()
+    def counting_compact(queue):
+        compactions.append(len(queue.heap))
+        compact(queue)
 
-    loop._compact_timers = counting_compact
+    monkeypatch.setattr(TimerQueue, "compact", counting_compact)
     when = loop.time() + 3600
     handles = [loop.call_at(when, noop) for _ in range(PER_BATCH)]
     for handle in handles:
         handle.cancel()
     assert 1 <= len(compactions) <= 20
-    assert loop._timer_cancelled_count < PER_BATCH // 2
+    assert loop._timers._cancelled < PER_BATCH // 2
 
 
 # -- NaN and infinite delays (issue 13) ---------------------------------------
@@ -228,3 +231,55 @@ def test_sleep_nan_and_inf(loop):
 
     assert loop.run_until_complete(main()) == "ok"
     still_usable(loop)
+
+
+# -- TimerQueue on its own ----------------------------------------------------
+
+
+def make_queue(*whens):
+    """A TimerQueue and its timers, with no loop: a stub stands in for the
+    loop's two attributes a TimerHandle reads."""
+    from loop_core._handles import TimerHandle
+    from loop_core._timers import TimerQueue
+
+    class Owner:
+        _debug = False
+        _timers = TimerQueue()
+
+    timers = [TimerHandle(w, noop, (), Owner()) for w in whens]  # type: ignore[arg-type]
+    for timer in timers:
+        Owner._timers.push(timer, timer._when)
+    return Owner._timers, timers
+
+
+@pytest.mark.ours_only
+def test_timer_queue_pops_in_due_order_ties_in_order_made():
+    queue, timers = make_queue(3.0, 1.0, 2.0, 1.0, NAN, 1.0, INF)
+    assert len(queue) == 7
+    timers[3].cancel()
+    assert len(queue) == 6
+    popped = []
+    queue.pop_due(2.0, popped.append)
+    assert popped == [timers[4], timers[1], timers[5], timers[2]]
+    assert not any(t._scheduled for t in timers[1:6])
+    queue.pop_due(100.0, popped.append)
+    assert popped[-1] is timers[0]
+    assert len(queue) == 1  # the infinite one
+    queue.clear()
+    assert len(queue) == 0 and not queue.heap
+    assert not timers[6]._scheduled
+
+
+@pytest.mark.ours_only
+def test_timer_queue_compacts_once_most_are_cancelled():
+    queue, timers = make_queue(*(float(i % 7) for i in range(1000)))
+    for timer in timers[:600]:
+        timer.cancel()
+    # Compacted once cancellations passed half: only live timers are left,
+    # and pop_due hands them out in due order, ties in the order made.
+    assert len(queue.heap) <= 7
+    assert len(queue) == 400
+    popped = []
+    queue.pop_due(10.0, popped.append)
+    assert popped == sorted(timers[600:], key=lambda t: t._when)
+    assert len(queue) == 0

@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Handle", "TimerHandle", "creation_stack", "drop_own_frames"]
 
-# Compact the loop's timers when more than this many are cancelled *and*
-# they are more than half of them: memory stays bounded and the work is
-# amortised over the cancellations.
-_MIN_CANCELLED_TO_COMPACT = 100
-
 # Debug mode records where each handle was made: the innermost frames only,
 # as asyncio does, and without reading source lines (they are looked up if
 # the traceback is ever printed), since it happens for every callback.
@@ -172,21 +167,13 @@ class TimerHandle(Handle, asyncio.TimerHandle):
         return NotImplemented
 
     def cancel(self) -> None:
-        # Handle.cancel() and the loop's bookkeeping in one frame: programs
-        # cancel most of the timers they make (timeouts that did not fire).
+        # Handle.cancel() inlined: programs cancel most of the timers they
+        # make (timeouts that did not fire).
         if not self._cancelled:
             self._cancelled = True
             loop = self._loop
             if self._scheduled:
-                # loop._timer_handle_cancelled(self), inlined.
-                count = loop._timer_cancelled_count = loop._timer_cancelled_count + 1
-                # The heap has one entry per due time; _timers_shared
-                # counts the timers beyond the first at theirs.
-                if (
-                    count > _MIN_CANCELLED_TO_COMPACT
-                    and count * 2 > len(loop._timers) + loop._timers_shared
-                ):
-                    loop._compact_timers()
+                loop._timers.discard(self)
             if loop._debug:
                 self._repr = repr(self)
             self._callback = None  # type: ignore[assignment]

@@ -1,10 +1,10 @@
-"""The event loop: the ready queue, the timer heap, and the iteration.
+"""The event loop: the ready queue and the iteration.
 
 Everything here is on the hot path or next to it. The iteration
 (``_run``) binds what it touches to locals and inlines what asyncio spreads
 over several calls: polling is skipped when there is work queued and no fd
-to watch, due timers leave the heap (see ``_timers``) without a call each,
-and handles are run without a method call each.
+to watch, the timer queue (``_timers.TimerQueue``) is called only when a
+timer is due, and handles are run without a method call each.
 
 Feature groups live in mixins, one module each; this module only assembles
 them and owns the scheduling core.
@@ -22,7 +22,6 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from contextvars import Context, copy_context
-from heapq import heappop
 from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 from ._debug import DebugMixin
@@ -261,10 +260,8 @@ class EventLoop(  # type: ignore[misc]
         ready = self._ready
         popleft = ready.popleft
         append = ready.append
-        timers = self._timers
-        # Any: mypy does not narrow on ``type(x) is list``, and isinstance()
-        # would cost a global lookup and a call per due timer.
-        timers_at: dict[float, Any] = self._timers_at
+        timers = self._timers.heap
+        pop_due = self._timers.pop_due
         poller = self._poller
         masks = poller.masks
         readers = self._readers
@@ -315,16 +312,8 @@ class EventLoop(  # type: ignore[misc]
                         append(handle)
             if timers:
                 end = monotonic() + resolution
-                while timers and timers[0] <= end:
-                    due = timers_at.pop(heappop(timers))
-                    if type(due) is list:
-                        self._move_due(due)
-                        continue
-                    due._scheduled = False
-                    if due._cancelled:
-                        self._timer_cancelled_count -= 1
-                    else:
-                        append(due)
+                if timers[0] <= end:
+                    pop_due(end, append)
             ntodo = len(ready)
             if self._debug:
                 self._run_ready_debug(ntodo)
@@ -360,13 +349,7 @@ class EventLoop(  # type: ignore[misc]
         self._close_signals()
         self._closed = True
         self._ready.clear()
-        for due in self._timers_at.values():
-            for timer in due if isinstance(due, list) else (due,):
-                timer._scheduled = False
         self._timers.clear()
-        self._timers_at.clear()
-        self._timer_cancelled_count = 0
-        self._timers_shared = 0
         self._close_executor()
         for handle in self._readers.values():
             handle.cancel()

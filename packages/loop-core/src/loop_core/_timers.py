@@ -1,12 +1,16 @@
-"""Timers: call_later / call_at, the timer heap and its compaction.
+"""Timers: call_later / call_at, and the queue that owns every scheduled timer.
+
+``TimerQueue`` is the one owner of timer state: the heap, what is due at each
+time, and the cancellation accounting that decides when to compact. The
+loop's ``_run`` reads the head of its heap for the poll timeout and calls
+``pop_due`` once something is due; ``TimerHandle.cancel`` calls ``discard``.
 
 The heap holds bare ``when`` floats, not ``(when, seq, handle)`` tuples: a
 float comparison is a third of a tuple's, and each push and pop compares
-about log2(n) times. What is due at each time lives beside the heap in
-``_timers_at``: one TimerHandle, or a list of them in the order they were
-made, so timers due at the same time run in that order and the handles
-(whose ``__eq__`` compares the user's args) are never compared. The loop's
-``_run`` pops due times itself; only lists go through ``_move_due``.
+about log2(n) times. What is due at each time lives beside the heap: one
+TimerHandle, or a list of them in the order they were made, so timers due at
+the same time run in that order and the handles (whose ``__eq__`` compares
+the user's args) are never compared.
 
 A NaN due time (``call_later(nan)``, ``wait_for(x, timeout=nan)``) is
 filed as -inf: it runs on the next iteration, the loop never waits NaN
@@ -16,16 +20,15 @@ infinite: the poll timeout is capped at a day, as in asyncio.
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
 from contextvars import Context, copy_context
-from heapq import heapify, heappush
+from heapq import heapify, heappop, heappush
+from time import monotonic
 from typing import TYPE_CHECKING, Any, TypeVarTuple, Unpack
 
-from ._handles import Handle, TimerHandle, drop_own_frames
+from ._handles import TimerHandle, drop_own_frames
 
-__all__ = ["TimersMixin"]
+__all__ = ["TimerQueue", "TimersMixin"]
 
 _Ts = TypeVarTuple("_Ts")
 _new = object.__new__
@@ -33,16 +36,125 @@ _new = object.__new__
 _NAN_DUE = float("-inf")
 
 
+# Compact when more than this many timers are cancelled *and* they are more
+# than half of them: memory stays bounded and the work is amortised over the
+# cancellations.
+_MIN_CANCELLED_TO_COMPACT = 100
+
+
+class TimerQueue:
+    """The loop's scheduled timers, in due order; ties in the order made.
+
+    ``heap`` is for the loop's ``_run`` to read (``heap[0]`` is the next due
+    time, and reading it is cheaper than a method call each iteration); only
+    the queue changes it.
+    """
+
+    __slots__ = ("_at", "_cancelled", "_shared", "heap")
+
+    def __init__(self) -> None:
+        self.heap: list[float] = []  # one entry per distinct due time
+        self._at: dict[float, TimerHandle | list[TimerHandle]] = {}
+        self._shared = 0  # timers beyond the first at their due time
+        self._cancelled = 0  # cancelled timers still queued
+
+    def __len__(self) -> int:
+        """Timers scheduled and neither run nor cancelled."""
+        return len(self.heap) + self._shared - self._cancelled
+
+    def push(self, timer: TimerHandle, when: float) -> None:
+        """Queue ``timer``, due at ``when`` (its ``_when``, passed for speed)."""
+        if when != when:
+            # NaN: due now (asyncio runs it once it reaches the top of its
+            # heap); a NaN in ours would stop every timer behind it and
+            # make the poll timeout NaN. when() still says NaN.
+            when = _NAN_DUE
+        at = self._at
+        first = at.setdefault(when, timer)
+        if first is timer:
+            heappush(self.heap, when)
+        else:
+            if isinstance(first, list):
+                first.append(timer)
+            else:
+                at[when] = [first, timer]
+            self._shared += 1
+        timer._scheduled = True
+
+    def discard(self, timer: TimerHandle) -> None:
+        """A queued timer was cancelled. It stays queued, skipped when due,
+        until most of the queue is cancelled; then the queue is compacted."""
+        count = self._cancelled = self._cancelled + 1
+        if (
+            count > _MIN_CANCELLED_TO_COMPACT
+            and count * 2 > len(self.heap) + self._shared
+        ):
+            self.compact()
+
+    def pop_due(self, end: float, append: Callable[[TimerHandle], object]) -> None:
+        """Hand every live timer due by ``end`` to ``append``, in order."""
+        heap = self.heap
+        # Any: mypy does not narrow on ``type(x) is list``, and isinstance()
+        # would cost a global lookup and a call per due timer.
+        at: dict[float, Any] = self._at
+        while heap and heap[0] <= end:
+            due = at.pop(heappop(heap))
+            if type(due) is list:
+                self._shared -= len(due) - 1
+                for timer in due:
+                    timer._scheduled = False
+                    if timer._cancelled:
+                        self._cancelled -= 1
+                    else:
+                        append(timer)
+                continue
+            due._scheduled = False
+            if due._cancelled:
+                self._cancelled -= 1
+            else:
+                append(due)
+
+    def compact(self) -> None:
+        """Drop the cancelled timers, in place: ``_run`` holds ``heap``."""
+        at = self._at
+        shared = 0
+        for when, entry in list(at.items()):
+            if not isinstance(entry, list):
+                entry = [entry]
+            live = []
+            for timer in entry:
+                if timer._cancelled:
+                    timer._scheduled = False
+                else:
+                    live.append(timer)
+            if not live:
+                del at[when]
+            else:
+                shared += len(live) - 1
+                if len(live) != len(entry):
+                    at[when] = live if len(live) > 1 else live[0]
+        self.heap[:] = at
+        heapify(self.heap)
+        self._cancelled = 0
+        self._shared = shared
+
+    def clear(self) -> None:
+        """Forget every timer (the loop is closing): none of them will run."""
+        for entry in self._at.values():
+            for timer in entry if isinstance(entry, list) else (entry,):
+                timer._scheduled = False
+        self.heap.clear()
+        self._at.clear()
+        self._cancelled = 0
+        self._shared = 0
+
+
 class TimersMixin:
     _closed: bool
     _debug: bool
-    _ready: deque[Handle]
 
     def _init_timers(self) -> None:
-        self._timers: list[float] = []
-        self._timers_at: dict[float, TimerHandle | list[TimerHandle]] = {}
-        self._timers_shared = 0  # timers beyond the first at their due time
-        self._timer_cancelled_count = 0
+        self._timers = TimerQueue()
 
     def call_later(
         self,
@@ -53,7 +165,7 @@ class TimersMixin:
     ) -> TimerHandle:
         if delay is None:
             raise TypeError("delay must not be None")
-        return self._schedule(time.monotonic() + delay, callback, args, context)
+        return self._schedule(monotonic() + delay, callback, args, context)
 
     def call_at(
         self,
@@ -92,63 +204,13 @@ class TimersMixin:
             timer._repr = None
             timer._source_traceback = None
             timer._when = when
-        if when != when:
-            # NaN: due now (asyncio runs it once it reaches the top of its
-            # heap); a NaN in ours would stop every timer behind it and
-            # make the poll timeout NaN. when() still says NaN.
-            when = _NAN_DUE
-        timers_at = self._timers_at
-        first = timers_at.setdefault(when, timer)
-        if first is timer:
-            heappush(self._timers, when)
-        else:
-            if isinstance(first, list):
-                first.append(timer)
-            else:
-                timers_at[when] = [first, timer]
-            self._timers_shared += 1
-        timer._scheduled = True
+        self._timers.push(timer, when)
         return timer
 
     def _timer_handle_cancelled(self, handle: TimerHandle) -> None:
         """asyncio's hook for a cancelled timer. Our TimerHandle.cancel() does
         the bookkeeping itself; asyncio's own TimerHandles are never in our
         heap, so there is nothing to do for them."""
-
-    def _compact_timers(self) -> None:
-        # In place: _run holds both containers.
-        timers_at = self._timers_at
-        shared = 0
-        for when, entry in list(timers_at.items()):
-            if not isinstance(entry, list):
-                entry = [entry]
-            live = []
-            for timer in entry:
-                if timer._cancelled:
-                    timer._scheduled = False
-                else:
-                    live.append(timer)
-            if not live:
-                del timers_at[when]
-            else:
-                shared += len(live) - 1
-                if len(live) != len(entry):
-                    timers_at[when] = live if len(live) > 1 else live[0]
-        self._timers[:] = timers_at
-        heapify(self._timers)
-        self._timer_cancelled_count = 0
-        self._timers_shared = shared
-
-    def _move_due(self, due: list[TimerHandle]) -> None:
-        """_run's move of due timers to the ready queue, for several due at
-        the same time (rare: most due times are distinct)."""
-        self._timers_shared -= len(due) - 1
-        for timer in due:
-            timer._scheduled = False
-            if timer._cancelled:
-                self._timer_cancelled_count -= 1
-            else:
-                self._ready.append(timer)
 
     if TYPE_CHECKING:  # provided by DebugMixin
 
