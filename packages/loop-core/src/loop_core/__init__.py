@@ -20,6 +20,7 @@ What belongs in the core, and what does not:
 
 from . import extensions as extensions
 from ._fdtransport import FdTransport as FdTransport
+from ._flowcontrol import WriteFlowControl as WriteFlowControl
 from ._handles import Handle as Handle
 from ._handles import TimerHandle as TimerHandle
 from ._loop import EventLoop as EventLoop
@@ -30,6 +31,7 @@ __all__ = [
     "FdTransport",
     "Handle",
     "TimerHandle",
+    "WriteFlowControl",
     "extensions",
     "new_event_loop",
 ]

@@ -10,7 +10,7 @@ by overriding the ``fd_*`` hooks; the state machine stays here:
   not take is queued (bytes objects are kept, mutable buffers copied) and
   sent when it is writable, several chunks per system call;
 - ``pause_writing()`` once the queue passes the high-water mark,
-  ``resume_writing()`` once it drains to the low one;
+  ``resume_writing()`` once it drains to the low one (``WriteFlowControl``);
 - ``close()`` sends what is queued, then closes; ``abort()`` drops it;
 - ``connection_lost()`` is called exactly once, then the fd is closed;
 - a transport garbage-collected while open warns with ResourceWarning.
@@ -28,6 +28,7 @@ from itertools import islice
 from typing import Any
 
 from ._errors import logger
+from ._flowcontrol import WriteFlowControl
 
 __all__ = ["FdTransport"]
 
@@ -69,7 +70,7 @@ def _done_unless_cancelled(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-class FdTransport(asyncio.Transport):
+class FdTransport(WriteFlowControl):
     """A transport over a non-blocking fd (or an object with ``fileno()``)."""
 
     # Slots, not an instance dict, hold what the hot paths read: asyncio's
@@ -87,11 +88,9 @@ class FdTransport(asyncio.Transport):
         "_eof_sent",
         "_fd",
         "_fileobj",
-        "_high_water",
         "_loop",
         "_lost",
         "_lost_writes",
-        "_low_water",
         "_protocol",
         "_read_hook",
         "_read_into_hook",
@@ -103,7 +102,6 @@ class FdTransport(asyncio.Transport):
         "_remove_writer",
         "_write_hook",
         "_writev_hook",
-        "_writing_paused",
     )
 
     max_read_size = 256 * 1024
@@ -133,9 +131,6 @@ class FdTransport(asyncio.Transport):
         self._lost_writes = 0
         self._buffer: deque[_BytesLike] = deque()
         self._buffer_size = 0
-        self._writing_paused = False
-        self._high_water = 64 * 1024
-        self._low_water = 16 * 1024
         # The hooks are looked up once, here: a subclass may provide one as
         # a property returning a C function (SocketTransport returns its
         # socket's methods), sparing a Python frame per system call. Ours
@@ -423,50 +418,6 @@ class FdTransport(asyncio.Transport):
         self._eof_sent = True
         if not self._buffer:
             self.fd_shutdown()
-
-    def get_write_buffer_size(self) -> int:
-        return self._buffer_size
-
-    def get_write_buffer_limits(self) -> tuple[int, int]:
-        return (self._low_water, self._high_water)
-
-    def set_write_buffer_limits(
-        self, high: int | None = None, low: int | None = None
-    ) -> None:
-        if high is None:
-            high = 64 * 1024 if low is None else 4 * low
-        if low is None:
-            low = high // 4
-        if not high >= low >= 0:
-            raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
-        self._high_water = high
-        self._low_water = low
-        self._maybe_pause_protocol()
-
-    def _call_protocol(self, method: Callable[[], object], what: str) -> None:
-        try:
-            method()
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._loop.call_exception_handler(  # type: ignore[union-attr]
-                {
-                    "message": f"protocol.{what}() failed",
-                    "exception": exc,
-                    "transport": self,
-                    "protocol": self._protocol,
-                }
-            )
-
-    def _maybe_pause_protocol(self) -> None:
-        if self._buffer_size > self._high_water and not self._writing_paused:
-            self._writing_paused = True
-            self._call_protocol(self._protocol.pause_writing, "pause_writing")
-
-    def _maybe_resume_protocol(self) -> None:
-        if self._writing_paused and self._buffer_size <= self._low_water:
-            self._writing_paused = False
-            self._call_protocol(self._protocol.resume_writing, "resume_writing")
 
     # -- closing ------------------------------------------------------------
 

@@ -27,6 +27,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from loop_core import WriteFlowControl
+
 from ._scratch import SCRATCH_SIZE, loop_scratch
 
 __all__ = ["DatagramTransport"]
@@ -51,11 +53,12 @@ def _query(getter: Callable[[], Any]) -> Any:
         return None
 
 
-class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
+class DatagramTransport(asyncio.DatagramTransport, WriteFlowControl):
     """A datagram transport over a bound (and maybe connected) socket.
 
-    Also an ``asyncio.Transport``, as asyncio's own datagram transport is
-    (CPython's tests check it): the stream-only methods stay unimplemented.
+    Also an ``asyncio.Transport`` (through ``WriteFlowControl``), as
+    asyncio's own datagram transport is (CPython's tests check it): the
+    stream-only methods stay unimplemented.
     """
 
     # Slots: see loop_core.FdTransport (asyncio's BaseTransport has them).
@@ -68,18 +71,16 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
         "_closing",
         "_connected",
         "_fd",
-        "_high_water",
         "_loop",
         "_lost",
         "_lost_writes",
-        "_low_water",
         "_protocol",
         "_read_max",
         "_scratch",
         "_sock",
-        "_writing_paused",
     )
 
+    _protocol: asyncio.DatagramProtocol
     max_size = 256 * 1024
 
     def __init__(
@@ -112,9 +113,6 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
         self._lost_writes = 0
         self._buffer: deque[tuple[bytes, Any]] = deque()
         self._buffer_size = 0
-        self._writing_paused = False
-        self._high_water = 64 * 1024
-        self._low_water = 16 * 1024
         # Datagrams are read into the loop's shared buffer and copied out:
         # a fresh max_size bytes object per datagram may cost an mmap()
         # (see _scratch), and a shorter read would truncate the datagram.
@@ -236,50 +234,6 @@ class DatagramTransport(asyncio.DatagramTransport, asyncio.Transport):
     def _dequeue(self) -> None:
         data, _ = self._buffer.popleft()
         self._buffer_size -= len(data) + _HEADER_SIZE
-
-    def get_write_buffer_size(self) -> int:
-        return self._buffer_size
-
-    def get_write_buffer_limits(self) -> tuple[int, int]:
-        return (self._low_water, self._high_water)
-
-    def set_write_buffer_limits(
-        self, high: int | None = None, low: int | None = None
-    ) -> None:
-        if high is None:
-            high = 64 * 1024 if low is None else 4 * low
-        if low is None:
-            low = high // 4
-        if not high >= low >= 0:
-            raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
-        self._high_water = high
-        self._low_water = low
-        self._maybe_pause_protocol()
-
-    def _call_protocol(self, method: Callable[[], object], what: str) -> None:
-        try:
-            method()
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._loop.call_exception_handler(  # type: ignore[union-attr]
-                {
-                    "message": f"protocol.{what}() failed",
-                    "exception": exc,
-                    "transport": self,
-                    "protocol": self._protocol,
-                }
-            )
-
-    def _maybe_pause_protocol(self) -> None:
-        if self._buffer_size > self._high_water and not self._writing_paused:
-            self._writing_paused = True
-            self._call_protocol(self._protocol.pause_writing, "pause_writing")
-
-    def _maybe_resume_protocol(self) -> None:
-        if self._writing_paused and self._buffer_size <= self._low_water:
-            self._writing_paused = False
-            self._call_protocol(self._protocol.resume_writing, "resume_writing")
 
     # -- closing --------------------------------------------------------------
 
