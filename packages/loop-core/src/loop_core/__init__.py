@@ -25,15 +25,21 @@ from ._handles import Handle as Handle
 from ._handles import TimerHandle as TimerHandle
 from ._loop import EventLoop as EventLoop
 from ._loop import new_event_loop as new_event_loop
+from ._probe import LoopProbe as LoopProbe
+from ._probe import get_probe as get_probe
+from ._probe import set_probe as set_probe
 
 __all__ = [
     "EventLoop",
     "FdTransport",
     "Handle",
+    "LoopProbe",
     "TimerHandle",
     "WriteFlowControl",
     "extensions",
+    "get_probe",
     "new_event_loop",
+    "set_probe",
 ]
 
 __version__ = "0.1.0"

@@ -30,6 +30,7 @@ from ._executor import ExecutorMixin
 from ._fdwatch import FdWatchMixin
 from ._handles import Handle, drop_own_frames
 from ._poller import POLLIN, READ_EVENTS, WRITE_EVENTS, make_poller
+from ._probe import TimedMixin
 from ._resolver import ResolverMixin
 from ._selfpipe import SelfPipe
 from ._signals import SignalsMixin
@@ -86,6 +87,7 @@ class EventLoop(  # type: ignore[misc]
     TasksMixin,
     ErrorsMixin,
     DebugMixin,
+    TimedMixin,
     asyncio.AbstractEventLoop,
 ):
     """A complete asyncio event loop.
@@ -99,6 +101,7 @@ class EventLoop(  # type: ignore[misc]
         self._stopping = False
         self._thread_id: int | None = None
         self._debug = _env_debug()
+        self._init_probe()
         self.slow_callback_duration = 0.1
         self._ready: deque[Handle] = deque()
         self._init_timers()
@@ -315,8 +318,8 @@ class EventLoop(  # type: ignore[misc]
                 if timers[0] <= end:
                     pop_due(end, append)
             ntodo = len(ready)
-            if self._debug:
-                self._run_ready_debug(ntodo)
+            if self._timed:  # debug mode, or a probe attached
+                self._run_ready_timed(ntodo)
             else:
                 for _ in range(ntodo):
                     handle = popleft()
