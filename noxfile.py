@@ -90,6 +90,7 @@ nox.options.sessions = [
     "conformance_quick",
     "docs",
     "demo_pythons",
+    "build",
     "newer_pythons",
 ]
 nox.options.error_on_missing_interpreters = False
@@ -312,6 +313,72 @@ THIRDPARTY_DEPS = [
     "httpx",
     "trustme>=1.1",
 ]
+
+
+# Every distribution the project publishes: the packages and the
+# meta-distribution that pulls them all in.
+DISTRIBUTIONS = [*PACKAGES, "loop-all"]
+DIST = ROOT / "dist"
+
+# Run in a fresh venv after installing: every distribution is importable, and
+# ``python -m loop_core`` lists each with a version.
+_INSTALL_CHECK = """
+import subprocess, sys
+out = subprocess.run([sys.executable, "-m", "loop_core"], capture_output=True,
+                     text=True, check=True).stdout
+missing = [n for n in sys.argv[1:] if f"  {n} " not in out or
+           any(l.split()[:1] == [n] and "not installed" in l for l in out.splitlines())]
+assert not missing, ("not installed", missing, out)
+import loop_all, loop_core, loop_policy, loop_streams, loop_subprocess, loop_transports
+print("installed:", ", ".join(sys.argv[1:]))
+"""
+
+
+def _check_fresh_install(session: nox.Session, name: str, *pip_args: str) -> None:
+    """pip install ``pip_args`` into a new venv (plain venv + pip, as a user
+    would), then check that every distribution arrived."""
+    venv = Path(session.create_tmp()) / name
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run("python", "-m", "venv", str(venv))
+    python = str(venv / "bin" / "python")
+    session.run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        *pip_args,
+        external=True,
+    )
+    session.run(python, "-c", _INSTALL_CHECK, *DISTRIBUTIONS, external=True)
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def build(session: nox.Session) -> None:
+    """Wheels and sdists of every distribution into dist/, then the README's
+    two install commands (from the checkout, from dist/) in fresh venvs."""
+    session.install("build", WHEEL_BUILDER)
+    shutil.rmtree(DIST, ignore_errors=True)
+    for name in DISTRIBUTIONS:
+        session.run(
+            "python",
+            "-m",
+            "build",
+            "--no-isolation",
+            "--outdir",
+            str(DIST),
+            f"packages/{name}",
+            silent=True,
+        )
+    built = sorted(p.name for p in DIST.iterdir())
+    session.log(f"dist/: {', '.join(built)}")
+    _check_fresh_install(
+        session, "from-checkout", *(f"./packages/{n}" for n in DISTRIBUTIONS)
+    )
+    _check_fresh_install(
+        session, "from-dist", "--no-index", "--find-links", str(DIST), "loop-all"
+    )
 
 
 @nox.session(python=NEWEST_AVAILABLE)

@@ -101,14 +101,15 @@ def table(record: Record) -> str:
     return "\n".join(lines)
 
 
-def notes(record: Record) -> str:
-    """What the table means, what was skipped, and how ours meets the targets."""
+def notes(record: Record, written: bool = True) -> str:
+    """What the table means, what was skipped, and how ours meets the targets
+    (judged on full runs only: a quick run's samples are too short)."""
     settings = record["settings"]
     mode = "quick" if settings["quick"] else "default"
     lines = [
         f"Best of {settings['rounds']} interleaved rounds per loop ({mode} sizes); "
-        "ratios are to asyncio in the same run. Medians and every sample are "
-        "in the JSON record.",
+        "ratios are to asyncio in the same run."
+        + (" Medians and every sample are in the JSON record." if written else ""),
     ]
     lines += [f"- {loop}: {why}" for loop, why in record["skipped"].items()]
     for name, bench in record["benchmarks"].items():
@@ -125,7 +126,13 @@ def notes(record: Record) -> str:
             f"- {name}: {ours['best']:.2f}x best, {ours['median']:.2f}x median "
             f"(target {bench['target']:.1f}x): {verdict}"
         )
-    if targets:
+    if targets and settings["quick"]:
+        lines += [
+            "",
+            "A quick run is too short to judge the targets: "
+            "`nox -s bench` measures them.",
+        ]
+    elif targets:
         lines += ["", "Targets, ours/asyncio:", *targets]
     return "\n".join(lines)
 

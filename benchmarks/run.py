@@ -239,7 +239,7 @@ def main(argv: list[str]) -> int:
 
     print(report.table(record))
     print()
-    print(report.notes(record), flush=True)
+    print(report.notes(record, written=not args.no_write), flush=True)
     if not args.no_write:
         for path in report.write(record, RESULTS):
             print(f"wrote {path}", file=sys.stderr)

@@ -49,6 +49,15 @@ DEMO_BENCH = ",".join(
 )
 
 
+NEXT = """
+What to try next:
+  python -m loop_policy your_script.py   run your own asyncio program on our loop
+  python -m loop_core                    what is installed, and which loop methods
+  python3 -m nox -s bench                every benchmark, 9 rounds, against the targets
+  python3 -m nox -s thirdparty           aiohttp, websockets and uvicorn on our loop
+"""
+
+
 def banner(text: str) -> None:
     print(f"\n== {text} " + "=" * max(0, 68 - len(text)), flush=True)
 
@@ -75,6 +84,7 @@ def main() -> int:
         )
         failures += result.returncode != 0
     print("\nDemo", "finished." if not failures else f"had {failures} failure(s).")
+    print(NEXT)
     return 1 if failures else 0
 
 

@@ -2,9 +2,11 @@
 
 import inspect
 import os
+import platform
 import subprocess
 import sys
 
+import loop_core
 import pytest
 from loop_core import EventLoop, extensions
 
@@ -62,7 +64,8 @@ def test_stub_names_distribution(loop):
     with pytest.raises(NotImplementedError) as info:
         loop.create_connection(object, "127.0.0.1", 1)
     assert str(info.value) == (
-        "create_connection() needs loop-transports: pip install loop-transports"
+        "create_connection() needs loop-transports: pip install loop-transports "
+        "(from a checkout of loop: pip install ./packages/loop-transports)"
     )
     with pytest.raises(NotImplementedError, match="loop-subprocess"):
         loop.subprocess_exec(object, "true")
@@ -160,3 +163,25 @@ def test_python_m_loop_core():
     out = run_python("-m", "loop_core")
     assert "create_connection" in out
     assert "subprocess_exec" in out
+
+
+def test_python_m_loop_core_says_what_is_installed_and_where():
+    from importlib import metadata
+
+    out = run_python("-m", "loop_core")
+    first, *lines = out.splitlines()
+    assert first.startswith(f"loop-core {loop_core.__version__} on ")
+    assert platform.python_version() in first
+    assert first.endswith(("poller: epoll", "poller: selectors"))
+    dists = {}
+    for line in lines[lines.index("distributions:") + 1 :]:
+        if not line.startswith("  "):
+            break
+        name, version = line.split(None, 1)
+        dists[name] = version
+    assert dists["loop-core"] == metadata.version("loop-core")
+    for name in ("loop-transports", "loop-subprocess", "loop-policy", "loop-streams"):
+        try:
+            assert dists[name] == metadata.version(name)
+        except metadata.PackageNotFoundError:
+            assert dists[name] == "-- not installed"

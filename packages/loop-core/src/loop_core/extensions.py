@@ -101,7 +101,10 @@ def _autoload() -> bool:
 def missing_message(name: str) -> str:
     dist = _PROVIDED_BY.get(name)
     if dist is not None:
-        return f"{name}() needs {dist}: pip install {dist}"
+        return (
+            f"{name}() needs {dist}: pip install {dist} "
+            f"(from a checkout of loop: pip install ./packages/{dist})"
+        )
     return (
         f"no installed distribution provides the loop method {name!r} "
         f"(entry point group {GROUP!r})"
