@@ -181,12 +181,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=NEWEST_AVAILABLE)
 def types(session: nox.Session) -> None:
-    """mypy --strict over every package's src/."""
-    _install_packages(session, list(PACKAGES), "mypy", "pytest")
+    """mypy --strict over every package's src/, and over a user's program."""
+    _install_packages(session, list(PACKAGES), "mypy", *TEST_DEPS)
     modules: list[str] = []
     for name in PACKAGES:
         modules += ["-p", name.replace("-", "_")]
     session.run("mypy", *modules)
+    # What a user's type checker sees: asyncio's signatures on our loop.
+    session.run("pytest", "packages/loop-core/tests/test_typing.py")
 
 
 @nox.session(python=AVAILABLE)

@@ -3,13 +3,15 @@
 ``ExtensionMethods`` holds one stub per method; each resolves its provider
 on first call (see ``extensions``), which then replaces the stub on this
 class, and calls it. With nothing installed a stub raises
-NotImplementedError naming the distribution to install.
+NotImplementedError naming the distribution to install. Type checkers see
+asyncio's signatures instead (see the class body).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import extensions
 
@@ -30,18 +32,35 @@ def make_stub(name: str) -> Callable[..., Any]:
 
 
 class ExtensionMethods:
-    create_connection = make_stub("create_connection")
-    create_server = make_stub("create_server")
-    create_unix_connection = make_stub("create_unix_connection")
-    create_unix_server = make_stub("create_unix_server")
-    create_datagram_endpoint = make_stub("create_datagram_endpoint")
-    connect_accepted_socket = make_stub("connect_accepted_socket")
-    sendfile = make_stub("sendfile")
-    start_tls = make_stub("start_tls")
-    subprocess_exec = make_stub("subprocess_exec")
-    subprocess_shell = make_stub("subprocess_shell")
-    connect_read_pipe = make_stub("connect_read_pipe")
-    connect_write_pipe = make_stub("connect_write_pipe")
+    # Type checkers see asyncio's own signatures (typeshed's, through
+    # AbstractEventLoop), so a wrong call is flagged and reveal_type shows
+    # the real signature; at run time each is a stub that resolves.
+    if TYPE_CHECKING:
+        create_connection = asyncio.AbstractEventLoop.create_connection
+        create_server = asyncio.AbstractEventLoop.create_server
+        create_unix_connection = asyncio.AbstractEventLoop.create_unix_connection
+        create_unix_server = asyncio.AbstractEventLoop.create_unix_server
+        create_datagram_endpoint = asyncio.AbstractEventLoop.create_datagram_endpoint
+        connect_accepted_socket = asyncio.AbstractEventLoop.connect_accepted_socket
+        sendfile = asyncio.AbstractEventLoop.sendfile
+        start_tls = asyncio.AbstractEventLoop.start_tls
+        subprocess_exec = asyncio.AbstractEventLoop.subprocess_exec
+        subprocess_shell = asyncio.AbstractEventLoop.subprocess_shell
+        connect_read_pipe = asyncio.AbstractEventLoop.connect_read_pipe
+        connect_write_pipe = asyncio.AbstractEventLoop.connect_write_pipe
+    else:
+        create_connection = make_stub("create_connection")
+        create_server = make_stub("create_server")
+        create_unix_connection = make_stub("create_unix_connection")
+        create_unix_server = make_stub("create_unix_server")
+        create_datagram_endpoint = make_stub("create_datagram_endpoint")
+        connect_accepted_socket = make_stub("connect_accepted_socket")
+        sendfile = make_stub("sendfile")
+        start_tls = make_stub("start_tls")
+        subprocess_exec = make_stub("subprocess_exec")
+        subprocess_shell = make_stub("subprocess_shell")
+        connect_read_pipe = make_stub("connect_read_pipe")
+        connect_write_pipe = make_stub("connect_write_pipe")
 
     def extension(self, name: str) -> Callable[..., Any]:
         """A method an installed plugin adds under ``name`` (one asyncio does
