@@ -253,20 +253,24 @@ _wheels: dict[str, str] = {}
 
 
 def _build_wheels(session: nox.Session) -> dict[str, str]:
-    """Build every distribution's wheel once per nox run (flit_core, the
-    same backend pip uses), so the matrix installs what users would."""
+    """Build every distribution's wheel once per nox run (with its own
+    build backend, as pip would), so the matrix installs what users would."""
     if not _wheels:
         outdir = Path(session.create_tmp()) / "wheels"
         shutil.rmtree(outdir, ignore_errors=True)
-        session.install(WHEEL_BUILDER)
+        session.install("build", WHEEL_BUILDER)
         for name in PACKAGES:
+            # Through the PEP 517 hooks, as pip builds: loop-policy's backend
+            # adds a file to flit's wheel.
             session.run(
                 "python",
                 "-m",
-                "flit_core.wheel",
-                f"packages/{name}",
+                "build",
+                "--wheel",
+                "--no-isolation",
                 "--outdir",
                 str(outdir),
+                f"packages/{name}",
                 silent=True,
             )
         for name in PACKAGES:
@@ -314,6 +318,10 @@ THIRDPARTY_DEPS = [
     "h11",
     "httpx",
     "trustme>=1.1",
+    # A distributed engine whose workers are child processes.
+    "dask[array]",
+    "distributed",
+    "numpy",
 ]
 
 

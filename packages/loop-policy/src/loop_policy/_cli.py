@@ -22,6 +22,7 @@ import types
 from types import TracebackType
 from typing import NoReturn
 
+from ._auto import ENV
 from ._install import install
 
 __all__ = ["main"]
@@ -40,6 +41,10 @@ module or code is passed to the program in sys.argv, as python does.
   -c code       run code given as a string (like python -c)
   -             read the program from stdin
   -h, --help    show this message and exit
+
+Child Python processes (multiprocessing workers, uvicorn --workers, ...)
+run on our loop too: LOOP_POLICY_AUTO=1 is set for them, which
+loop-policy's .pth file acts on. Set LOOP_POLICY_AUTO=0 to opt out.
 """
 
 _interrupted = False
@@ -218,6 +223,9 @@ def main(argv: list[str] | None = None) -> None:
     elif first != "-" and first.startswith("-"):
         _usage_error(f"unrecognized option {first!r}")
 
+    # The program's child Pythons (multiprocessing, server workers) run on
+    # our loop too, through loop_policy_auto.pth; LOOP_POLICY_AUTO=0 opts out.
+    os.environ.setdefault(ENV, "1")
     install()
     atexit.register(_die_of_sigint)
     try:
