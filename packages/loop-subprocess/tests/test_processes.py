@@ -432,3 +432,62 @@ def test_our_providers_run_on_any_loop(loop, run, helpers):
         return bytes(proto.data[1]), transport.get_returncode()
 
     assert run(main()) == (b"hello\n", 0)
+
+
+# -- failures while starting, and wait() (3.14) ------------------------------
+
+BLOCKED = "import time; time.sleep(3600)"
+
+
+@pytest.mark.parametrize("error", [asyncio.CancelledError, ConnectionError])
+@pytest.mark.parametrize("which", ["connect_read_pipe", "connect_write_pipe"])
+def test_a_pipe_that_fails_to_connect_fails_the_start(loop, helpers, error, which):
+    # The loop's connect_*_pipe overridden on the instance (as a test or a
+    # wrapper might): its error reaches the caller, the child is killed and
+    # reaped. Run as the loop's only task, not under wait_for().
+    import loop_core
+
+    if sys.version_info < (3, 14) and not isinstance(loop, loop_core.EventLoop):
+        pytest.skip(
+            "asyncio before 3.14 hangs here: wait() waits for a pipe never made"
+        )
+
+    async def failing(*args, **kwargs):
+        raise error
+
+    async def main():
+        setattr(loop, which, failing)
+        try:
+            with pytest.raises(error):
+                await loop.subprocess_exec(
+                    helpers.Recorder, PY, "-c", BLOCKED, stdin=subprocess.PIPE
+                )
+        finally:
+            delattr(loop, which)
+
+    before = helpers.zombies()
+    loop.run_until_complete(main())
+    assert helpers.zombies() == before
+
+
+@pytest.mark.skipif(sys.version_info < (3, 14), reason="asyncio 3.14 behaviour")
+def test_wait_returns_at_exit_while_a_grandchild_holds_the_pipes(loop, run):
+    # The grandchild inherits stdin and stdout and outlives the child: the
+    # pipes never reach EOF, yet wait() returns once the child has exited.
+    code = (
+        "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+        "\"import sys; print('up', flush=True); sys.stdin.read()\"])"
+    )
+
+    async def main():
+        proc = await asyncio.create_subprocess_exec(
+            PY, "-c", code, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        waiting = asyncio.ensure_future(proc.wait())
+        assert await proc.stdout.readline() == b"up\n"
+        proc.kill()
+        assert await waiting == -signal.SIGKILL
+        proc.stdin.close()  # the grandchild's stdin: it ends now
+        await proc.stdout.read()
+
+    run(main())

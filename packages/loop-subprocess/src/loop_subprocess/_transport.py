@@ -20,6 +20,7 @@ import functools
 import logging
 import signal
 import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,10 @@ from ._reaper import ChildWatch
 from .pipes import connect_read_pipe, connect_write_pipe
 
 __all__ = ["SubprocessTransport"]
+
+# Since 3.14 asyncio's Process.wait() returns at the child's exit (gh-119710);
+# before, once every pipe had closed too.
+_WAKE_WAITERS_ON_EXIT = sys.version_info >= (3, 14)
 
 logger = logging.getLogger("asyncio")
 
@@ -181,6 +186,11 @@ class SubprocessTransport(asyncio.SubprocessTransport):
             raise
         except BaseException as exc:
             self._close_unwrapped(proc)
+            # The protocol never had connection_made: it hears nothing more
+            # (asyncio's does not either). The caller closes this transport
+            # and awaits _wait(), which the exit still wakes.
+            self._pending = None
+            self._protocol = None
             if waiter is not None and not waiter.cancelled():
                 waiter.set_exception(exc)
             return
@@ -275,6 +285,13 @@ class SubprocessTransport(asyncio.SubprocessTransport):
             # Popen would warn "still running" when collected otherwise.
             proc.returncode = returncode
         self._call(self._deliver_exited)
+        if _WAKE_WAITERS_ON_EXIT:
+            # gh-119710: wait() returns once the child has exited, even if a
+            # grandchild keeps one of its pipes open (never reaching EOF).
+            waiters, self._exit_waiters = self._exit_waiters, None
+            for fut in waiters or ():
+                if not fut.done():
+                    fut.set_result(returncode)
 
     def _deliver_exited(self) -> None:
         if self._protocol is not None:
@@ -359,8 +376,9 @@ class SubprocessTransport(asyncio.SubprocessTransport):
                 pass
 
     async def _wait(self) -> int:
-        """The exit status, once connection_lost has been called (what
-        asyncio's ``Process.wait()`` awaits)."""
+        """The exit status (what asyncio's ``Process.wait()`` awaits): once
+        the child has exited from Python 3.14, once connection_lost has been
+        called before (each as that Python's asyncio)."""
         if self._returncode is not None:
             return self._returncode
         if self._loop is None or self._exit_waiters is None:
