@@ -153,8 +153,10 @@ class TLSProtocol(TLSDataPath, asyncio.BufferedProtocol):
         self._do_handshake()
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        # Taken, not kept: the error's traceback refers to this protocol.
+        close_exc, self._close_exc = self._close_exc, None
         if exc is None:
-            exc = self._close_exc
+            exc = close_exc
         self._backlog.clear()
         self._backlog_size = 0
         self._outgoing.read()
@@ -244,20 +246,17 @@ class TLSProtocol(TLSDataPath, asyncio.BufferedProtocol):
 
     def _handshake_done(self, exc: BaseException | None) -> None:
         self._cancel_timer()
+        if exc is not None:
+            self._handshake_failed(exc)
+            return
         sslobj = self._sslobj
         try:
-            if exc is not None:
-                raise exc
             self._state = WRAPPED
             peercert = sslobj.getpeercert()
         except Exception as err:
-            self._state = UNWRAPPED
-            if isinstance(err, ssl.CertificateError):
-                message = "SSL handshake failed on verifying the certificate"
-            else:
-                message = "SSL handshake failed"
-            self._fatal_error(err, message)
-            self._wake(err)
+            # Handled in another frame: this one, which the error's traceback
+            # holds, must not keep the error (no cycle once it is dropped).
+            self._handshake_failed(err)
             return
         self._extra.update(
             peercert=peercert,
@@ -270,6 +269,15 @@ class TLSProtocol(TLSDataPath, asyncio.BufferedProtocol):
             self._app_protocol.connection_made(self.transport)
         self._wake(None)
         self._do_read()
+
+    def _handshake_failed(self, err: BaseException) -> None:
+        self._state = UNWRAPPED
+        if isinstance(err, ssl.CertificateError):
+            message = "SSL handshake failed on verifying the certificate"
+        else:
+            message = "SSL handshake failed"
+        self._fatal_error(err, message)
+        self._wake(err)
 
     # -- shutdown -----------------------------------------------------------
 

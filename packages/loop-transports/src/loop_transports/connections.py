@@ -137,6 +137,9 @@ async def _make_transport(
         await waiter
     except BaseException:
         transport.close()
+        # The error's traceback holds this frame, and the future holds the
+        # error: no cycle once the caller drops it.
+        del waiter
         raise
     return transport, protocol
 

@@ -196,6 +196,7 @@ async def start_tls(
         raw.close()
         made.cancel()
         resumed.cancel()
+        del waiter  # no cycle through the failed future (see connections)
         raise
     assert tls.transport is not None
     return tls.transport
