@@ -46,6 +46,8 @@ async def _connect(
     pipe: Any,
 ) -> tuple[_T, asyncio.BaseProtocol]:
     protocol = protocol_factory()
+    # A file object, as asyncio takes (an int fd is an AttributeError there).
+    pipe.fileno()
     waiter = loop.create_future()
     transport = transport_class(loop, pipe, protocol, waiter=waiter)
     try:
