@@ -63,6 +63,7 @@ PACKAGES: dict[str, list[str]] = {
     "loop-subprocess": ["loop-core"],
     "loop-policy": ["loop-core"],
     "loop-streams": ["loop-core", "loop-transports", "loop-subprocess"],
+    "loop-observe": ["loop-core", "loop-policy"],
 }
 # What a package's own tests need besides it and its dependencies: the
 # runner's echo example uses loop-transports (asyncio.start_server).

@@ -219,6 +219,21 @@ def loop_factories() -> tuple[dict[str, LoopFactory], dict[str, str]]:
         )
     else:
         factories["ours"] = loop_core.new_event_loop
+        try:
+            import loop_observe
+        except ModuleNotFoundError as exc:
+            if exc.name != "loop_observe":
+                raise
+            missing["observed"] = "loop_observe is not installed: skipped"
+        else:
+
+            def observed() -> asyncio.AbstractEventLoop:
+                # Ours with loop-observe's metrics attached: their cost.
+                loop = loop_core.new_event_loop()
+                loop_observe.attach(loop)
+                return loop
+
+            factories["observed"] = observed
     factories["asyncio"] = asyncio.new_event_loop
     try:
         import uvloop

@@ -73,3 +73,22 @@ def test_debug_mode_and_probe_select_the_timed_iteration_together():
         assert not loop._timed
     finally:
         loop.close()
+
+
+def test_queue_sizes():
+    loop = loop_core.new_event_loop()
+    try:
+        assert loop_core.queue_sizes(loop) == (0, 0, 0)
+        loop.call_soon(print)
+        loop.call_later(10, print)
+        loop.call_later(10, print).cancel()
+        r, w = __import__("os").pipe()
+        try:
+            loop.add_reader(r, print)
+            assert loop_core.queue_sizes(loop) == (1, 1, 1)
+            loop.remove_reader(r)
+        finally:
+            __import__("os").close(r)
+            __import__("os").close(w)
+    finally:
+        loop.close()

@@ -10,6 +10,7 @@ DISTRIBUTIONS = (
     "loop-subprocess",
     "loop-policy",
     "loop-streams",
+    "loop-observe",
 )
 
 __version__ = "0.1.0"

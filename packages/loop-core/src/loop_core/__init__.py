@@ -27,6 +27,7 @@ from ._loop import EventLoop as EventLoop
 from ._loop import new_event_loop as new_event_loop
 from ._probe import LoopProbe as LoopProbe
 from ._probe import get_probe as get_probe
+from ._probe import queue_sizes as queue_sizes
 from ._probe import set_probe as set_probe
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "extensions",
     "get_probe",
     "new_event_loop",
+    "queue_sizes",
     "set_probe",
 ]
 

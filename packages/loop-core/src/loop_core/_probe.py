@@ -25,7 +25,7 @@ from ._handles import Handle, TimerHandle
 if TYPE_CHECKING:
     from ._loop import EventLoop
 
-__all__ = ["LoopProbe", "TimedMixin", "get_probe", "set_probe"]
+__all__ = ["LoopProbe", "TimedMixin", "get_probe", "queue_sizes", "set_probe"]
 
 # How many timer lateness samples a probe keeps (for p50/p99/max).
 LAG_WINDOW = 1024
@@ -80,6 +80,14 @@ def get_probe(loop: EventLoop) -> LoopProbe | None:
     return loop._probe
 
 
+def queue_sizes(loop: EventLoop) -> tuple[int, int, int]:
+    """``(ready, timers, fds)``: callbacks queued to run, timers scheduled
+    and not cancelled, and fds watched for readiness (the loop's own wake-up
+    pipe not counted). Cheap: an observer reads it as often as it likes."""
+    fds = len(loop._readers) + len(loop._writers) - 1
+    return len(loop._ready), len(loop._timers), fds
+
+
 class TimedMixin:
     _debug: bool
     _ready: deque[Handle]
@@ -92,13 +100,14 @@ class TimedMixin:
     def _run_ready_timed(self, ntodo: int) -> None:
         """The ready batch, each callback timed: in debug mode those slower
         than ``slow_callback_duration`` are logged, and an attached probe
-        counts them all."""
+        counts them all. One clock read per callback: each one's end is the
+        next one's start."""
         popleft = self._ready.popleft
         clock = time.monotonic
         probe = self._probe
         debug = self._debug
         slow = self.slow_callback_duration
-        batch_start = clock()
+        batch_start = now = clock()
         if probe is not None:
             probe.iterations += 1
             if probe.last_end:
@@ -109,22 +118,26 @@ class TimedMixin:
             if handle._cancelled:
                 continue
             ran += 1
-            start = clock()
+            start = now
             if probe is not None:
                 probe.started = start
                 probe.current = handle
                 if type(handle) is TimerHandle:
                     probe.lags.append(start - handle._when)
             try:
-                handle._context.run(handle._callback, *handle._args)
+                args = handle._args
+                if not args:
+                    handle._context.run(handle._callback)
+                else:
+                    handle._context.run(handle._callback, *args)
             except (SystemExit, KeyboardInterrupt):
+                if probe is not None:
+                    probe.current = None
                 raise
             except BaseException as exc:
                 self._report_callback_error(handle, exc)
-            finally:
-                if probe is not None:
-                    probe.current = None
-            elapsed = clock() - start
+            now = clock()
+            elapsed = now - start
             if elapsed >= slow:
                 if probe is not None:
                     probe.slow += 1
@@ -133,10 +146,10 @@ class TimedMixin:
                         "Executing %s took %.3f seconds", _describe(handle), elapsed
                     )
         if probe is not None:
+            probe.current = None
             probe.callbacks += ran
-            end = clock()
-            probe.busy += end - batch_start
-            probe.last_end = end
+            probe.busy += now - batch_start
+            probe.last_end = now
 
     if TYPE_CHECKING:  # provided by ErrorsMixin
 
