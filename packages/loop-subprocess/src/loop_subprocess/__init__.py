@@ -8,3 +8,5 @@ connect_write_pipe) are entry points in the ``loop_core.extensions`` group;
 from ._transport import SubprocessTransport as SubprocessTransport
 
 __all__ = ["SubprocessTransport"]
+
+__version__ = "0.2.0"

@@ -12,4 +12,4 @@ extension entry points; the one public name is ``Server``, the object
 from .server import Server as Server
 
 __all__ = ["Server"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
