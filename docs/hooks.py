@@ -50,6 +50,13 @@ for _readme in sorted(ROOT.glob("packages/*/README.md")):
         f"packages/{_readme.parent.name}.md"
     )
 
+# The site's own pages, when a README links them by their repository path.
+for _page in sorted((ROOT / "docs").rglob("*.md")):
+    PAGES.setdefault(
+        f"docs/{_page.relative_to(ROOT / 'docs').as_posix()}",
+        _page.relative_to(ROOT / "docs").as_posix(),
+    )
+
 # Where copies of linked non-Markdown repository files go in the site.
 ASSETS = "repo"
 
