@@ -1,5 +1,5 @@
 """The project's sessions: tests per package x Python, lint, types,
-conformance, bench and demo.
+conformance, bench, bench_http and demo.
 
 Interpreters are found under ``$(pyenv root)/versions/*/bin`` as well as on
 PATH; a Python that is not installed is skipped with a message, never an
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -211,6 +212,101 @@ def bench(session: nox.Session) -> None:
     """Our loop vs asyncio (and uvloop) in one run; writes benchmarks/results/."""
     _install_packages(session, list(PACKAGES), "uvloop", "matplotlib", "trustme")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+# What the HTTP servers of benchmarks/http/ need besides our loop; each is
+# installed on its own in the PyPy venv, where one may have no wheel.
+HTTP_BENCH_DEPS = ["aiohttp", "uvicorn", "httptools"]
+# PyPy's venv for the HTTP servers, inside the worktree: the chroot of
+# newer-pythons.sh sees only the current directory (and not the host's /tmp).
+PYPY_HTTP_VENV = ".v-pypy3"
+
+# Makes (once) and updates a venv for the HTTP servers, on the host or in the
+# chroot: $1 the interpreter, $2 the venv, then the optional distributions.
+# Our packages must install; a framework that cannot (httptools builds C on
+# PyPy, and the chroot has no compiler) is a message, and run.py skips the
+# servers that need it. The host's pip settings may name host paths.
+_HTTP_VENV_SCRIPT = """
+unset PIP_FIND_LINKS
+python=$1 venv=$2
+shift 2
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv" || exit 1
+pip="$venv/bin/python -m pip install -q --disable-pip-version-check"
+$pip -e packages/loop-core -e packages/loop-transports || exit 1
+for dist in "$@"; do
+    $pip "$dist" >"$venv/pip-$dist.log" 2>&1 || echo "bench_http: $dist" \
+        "cannot be installed with $python (log: $venv/pip-$dist.log): skipped"
+done
+"""
+
+
+def _pypy_for_http(session: nox.Session) -> list[str]:
+    """``--python`` arguments for PyPy 3.11: on the host if it is on PATH,
+    else in the chroot of newer-pythons.sh (root only), else none."""
+    if "pypy3.11" in AVAILABLE:
+        venv = f"{PYPY_HTTP_VENV}-host"
+        session.run(
+            "sh",
+            "-c",
+            _HTTP_VENV_SCRIPT,
+            "sh",
+            "pypy3.11",
+            venv,
+            *HTTP_BENCH_DEPS,
+            external=True,
+        )
+        return ["--python", f"{venv}/bin/python"]
+    if not _chroot_usable():
+        session.log(
+            f"PyPy 3.11: not on PATH, and {NEWER_PYTHONS_TOOL} is missing or "
+            "needs root: PyPy skipped"
+        )
+        return []
+    session.run(
+        str(NEWER_PYTHONS_TOOL),
+        "sh",
+        "-c",
+        _HTTP_VENV_SCRIPT,
+        "sh",
+        "pypy3",
+        PYPY_HTTP_VENV,
+        *HTTP_BENCH_DEPS,
+        external=True,
+        env={"FORKY_PACKAGES": CHROOT_PACKAGES},
+    )
+    tool = shlex.quote(str(NEWER_PYTHONS_TOOL))
+    return ["--python", f"{tool} {PYPY_HTTP_VENV}/bin/python"]
+
+
+@nox.session(python=NEWEST_AVAILABLE)
+def bench_http(session: nox.Session) -> None:
+    """HTTP servers (aiohttp, uvicorn + httptools, a raw Protocol) under wrk
+    on asyncio, uvloop and ours, CPython and PyPy; writes
+    benchmarks/results/http.*. Not a default session: ~10 minutes.
+    ``-- --duration 3`` for a quick run; ``-- --python CMD`` picks the
+    Pythons yourself."""
+    if not shutil.which("wrk"):
+        session.skip(
+            "wrk is not installed: apt-get install -y wrk (Debian/Ubuntu, as root)"
+        )
+    _install_packages(
+        session,
+        ["loop-core", "loop-transports"],
+        "uvloop",
+        "matplotlib",
+        *HTTP_BENCH_DEPS,
+    )
+    pythons: list[str] = []
+    if "--python" not in session.posargs:
+        pythons = ["--python", os.path.join(session.bin, "python")]
+        pythons += _pypy_for_http(session)
+    session.run(
+        "python",
+        "benchmarks/http/run.py",
+        *pythons,
+        *session.posargs,
+        env={"FORKY_QUIET": "1", "FORKY_PACKAGES": CHROOT_PACKAGES},
+    )
 
 
 @nox.session(python=NEWEST_AVAILABLE)
