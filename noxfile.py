@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 ROOT = Path(__file__).parent
 CPYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
@@ -204,6 +205,34 @@ def conformance_quick(session: nox.Session) -> None:
     """A fast subset of the conformance run, for the default test command."""
     _install_packages(session, CONFORMANCE_PACKAGES)
     session.run("python", "conformance/run.py", "--quick", *session.posargs)
+
+
+# Third-party modules uvloop's test modules import (test_tcp: pyOpenSSL,
+# test_process: psutil, test_aiohttp: aiohttp). Each is installed where a
+# wheel exists; a module whose dependency is missing is reported skipped.
+UVLOOP_TEST_DEPS = ["psutil", "pyOpenSSL", "aiohttp"]
+
+
+@nox.session(python=AVAILABLE)
+def conformance_uvloop(session: nox.Session) -> None:
+    """uvloop's test suite (its asyncio variants) on our loop, then on
+    asyncio's as the baseline; writes RESULTS.md. pip fetches the pinned
+    sdist into conformance/.cache on the first run."""
+    _install_packages(session, CONFORMANCE_PACKAGES, "pip")
+    for dep in UVLOOP_TEST_DEPS:
+        try:
+            session.install("--only-binary", ":all:", dep)
+        except CommandFailed:
+            session.log(f"{dep}: no wheel for this Python; its tests are skipped")
+    for loop in ("loop_core", "asyncio"):
+        session.run(
+            "python",
+            "conformance/run.py",
+            "--catalog=uvloop",
+            "--write",
+            f"--loop={loop}",
+            *session.posargs,
+        )
 
 
 @nox.session(python=NEWEST_AVAILABLE)

@@ -22,8 +22,12 @@ PACKAGE = "test.test_asyncio"
 
 
 def short_id(test_id: str) -> str:
-    """``test.test_asyncio.test_x.C.t`` -> ``test_x.C.t``."""
-    return test_id.removeprefix(PACKAGE + ".")
+    """``test.test_asyncio.test_x.C.t`` -> ``test_x.C.t`` (uvloop's
+    ``uvloop_tests.test_x.C.t`` likewise)."""
+    for prefix in (PACKAGE + ".", "uvloop_tests."):
+        if test_id.startswith(prefix):
+            return test_id.removeprefix(prefix)
+    return test_id
 
 
 def import_module(suite: Suite) -> ModuleType:
