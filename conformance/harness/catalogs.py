@@ -68,7 +68,7 @@ def _uvloop_install(loop: str, make: Factory, loop_class: type[Any]) -> None:
 
 
 def _uvloop_verify(loop: str, loop_class: type[Any], classes: set[type]) -> None:
-    guard.verify(loop_class, classes)
+    guard.verify(loop_class, classes, virtual_clock=False)
     uvloop_suites.verify_policy(loop, classes)
 
 
