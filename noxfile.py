@@ -69,6 +69,10 @@ PACKAGES: dict[str, list[str]] = {
 # What a package's own tests need besides it and its dependencies: the
 # runner's echo example uses loop-transports (asyncio.start_server).
 TEST_WITH: dict[str, list[str]] = {"loop-policy": ["loop-transports"]}
+# A package's optional extras, installed for its tests and for mypy.
+EXTRAS_DEPS: dict[str, list[str]] = {
+    "loop-observe": ["opentelemetry-api", "opentelemetry-sdk"],
+}
 TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6"]
 # hypothesis's newest releases build a Rust core from source where no wheel
 # fits (PyPy 8's ABI): take the newest release that has one instead.
@@ -164,7 +168,12 @@ def _install_packages(session: nox.Session, names: list[str], *extra: str) -> No
 @nox.parametrize("package", list(PACKAGES))
 def tests(session: nox.Session, package: str) -> None:
     """One package's own tests on one Python."""
-    _install_packages(session, [package, *TEST_WITH.get(package, [])], *TEST_DEPS)
+    _install_packages(
+        session,
+        [package, *TEST_WITH.get(package, [])],
+        *TEST_DEPS,
+        *EXTRAS_DEPS.get(package, []),
+    )
     session.run(
         "pytest",
         f"packages/{package}/tests",
@@ -184,7 +193,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=NEWEST_AVAILABLE)
 def types(session: nox.Session) -> None:
     """mypy --strict over every package's src/, and over a user's program."""
-    _install_packages(session, list(PACKAGES), "mypy", *TEST_DEPS)
+    extras = [dep for deps in EXTRAS_DEPS.values() for dep in deps]
+    _install_packages(session, list(PACKAGES), "mypy", *TEST_DEPS, *extras)
     modules: list[str] = []
     for name in PACKAGES:
         modules += ["-p", name.replace("-", "_")]
