@@ -85,7 +85,13 @@ CONFORMANCE_PACKAGES = list(PACKAGES)
 
 # The distributions that need another one present: streams rides on
 # transports. Every other combination that includes loop-core is "closed".
-OPTIONAL = ["loop-transports", "loop-subprocess", "loop-policy", "loop-streams"]
+OPTIONAL = [
+    "loop-transports",
+    "loop-subprocess",
+    "loop-policy",
+    "loop-streams",
+    "loop-observe",
+]
 WHEEL_BUILDER = "flit_core>=3.9,<4"
 
 nox.options.sessions = [
@@ -285,11 +291,14 @@ def demo_pythons(session: nox.Session) -> None:
 
 def _closed_subsets() -> list[list[str]]:
     """Every installable combination: loop-core plus any of the others,
-    loop-streams only together with loop-transports."""
+    loop-streams only together with loop-transports, loop-observe only
+    together with loop-policy (its dependencies)."""
     subsets: list[list[str]] = []
     for mask in range(1 << len(OPTIONAL)):
         chosen = [name for i, name in enumerate(OPTIONAL) if mask >> i & 1]
         if "loop-streams" in chosen and "loop-transports" not in chosen:
+            continue
+        if "loop-observe" in chosen and "loop-policy" not in chosen:
             continue
         subsets.append(["loop-core", *chosen])
     return subsets
@@ -356,7 +365,7 @@ def integration(session: nox.Session, subset: list[str]) -> None:
 
 @nox.session(python=AVAILABLE)
 def integration_pythons(session: nox.Session) -> None:
-    """Cross-package tests with all five distributions on every Python."""
+    """Cross-package tests with every distribution on every Python."""
     _run_integration(session, list(PACKAGES))
 
 
