@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nox
@@ -84,7 +85,13 @@ CONFORMANCE_PACKAGES = list(PACKAGES)
 
 # The distributions that need another one present: streams rides on
 # transports. Every other combination that includes loop-core is "closed".
-OPTIONAL = ["loop-transports", "loop-subprocess", "loop-policy", "loop-streams"]
+OPTIONAL = [
+    "loop-transports",
+    "loop-subprocess",
+    "loop-policy",
+    "loop-streams",
+    "loop-observe",
+]
 WHEEL_BUILDER = "flit_core>=3.9,<4"
 
 nox.options.sessions = [
@@ -248,11 +255,48 @@ def conformance_uvloop(session: nox.Session) -> None:
         )
 
 
+# The PyPy run's record: bench_pypy writes it, bench puts it on the page.
+PYPY_RECORD = "benchmarks/results/pypy-latest.json"
+
+
 @nox.session(python=NEWEST_AVAILABLE)
 def bench(session: nox.Session) -> None:
-    """Our loop vs asyncio (and uvloop) in one run; writes benchmarks/results/."""
+    """Our loop vs asyncio (and uvloop) in one run; writes benchmarks/results/.
+
+    First the same suite on PyPy (bench_pypy; through the chroot where this
+    machine has no PyPy), whose table goes on the same results page."""
     _install_packages(session, list(PACKAGES), "uvloop", "matplotlib", "trustme")
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    started = time.time()
+    if "pypy3.11" not in AVAILABLE and _chroot_usable():
+        try:
+            _run_in_chroot(session, ["bench_pypy"], ["pypy3.11"], session.posargs)
+        except CommandFailed:
+            session.warn("the PyPy run failed: the page has no PyPy section")
+    record = ROOT / PYPY_RECORD
+    pypy = []
+    if record.exists() and record.stat().st_mtime >= started:
+        pypy = ["--pypy", PYPY_RECORD]
+    else:
+        session.log(
+            "no PyPy run: run `nox -s bench_pypy bench` where PyPy 3.11 is on PATH"
+        )
+    session.run("python", "benchmarks/run.py", *pypy, *session.posargs)
+
+
+@nox.session(python=["pypy3.11"])
+def bench_pypy(session: nox.Session) -> None:
+    """The suite on PyPy, ours against asyncio's loop there: the JSON record
+    that bench puts on the results page (TLS certificates from the openssl
+    command: trustme's cryptography has no PyPy 3.11 wheel)."""
+    _install_packages(session, list(PACKAGES))
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        "--no-write",
+        "--json",
+        PYPY_RECORD,
+        *session.posargs,
+    )
 
 
 @nox.session(python=NEWEST_AVAILABLE)
@@ -278,11 +322,14 @@ def demo_pythons(session: nox.Session) -> None:
 
 def _closed_subsets() -> list[list[str]]:
     """Every installable combination: loop-core plus any of the others,
-    loop-streams only together with loop-transports."""
+    loop-streams only together with loop-transports, loop-observe only
+    together with loop-policy (its dependencies)."""
     subsets: list[list[str]] = []
     for mask in range(1 << len(OPTIONAL)):
         chosen = [name for i, name in enumerate(OPTIONAL) if mask >> i & 1]
         if "loop-streams" in chosen and "loop-transports" not in chosen:
+            continue
+        if "loop-observe" in chosen and "loop-policy" not in chosen:
             continue
         subsets.append(["loop-core", *chosen])
     return subsets
@@ -349,7 +396,7 @@ def integration(session: nox.Session, subset: list[str]) -> None:
 
 @nox.session(python=AVAILABLE)
 def integration_pythons(session: nox.Session) -> None:
-    """Cross-package tests with all five distributions on every Python."""
+    """Cross-package tests with every distribution on every Python."""
     _run_integration(session, list(PACKAGES))
 
 
@@ -492,7 +539,13 @@ def newer_pythons(session: nox.Session) -> None:
             f"{', '.join(wanted)}: not on PATH, and {NEWER_PYTHONS_TOOL} "
             "is missing or needs root"
         )
-    sessions = session.posargs or PER_PYTHON_SESSIONS
+    _run_in_chroot(session, session.posargs or PER_PYTHON_SESSIONS, wanted, [])
+
+
+def _run_in_chroot(
+    session: nox.Session, sessions: list[str], pythons: list[str], posargs: list[str]
+) -> None:
+    """nox ``sessions`` for ``pythons`` inside the chroot, ``posargs`` after --."""
     session.run(
         str(NEWER_PYTHONS_TOOL),
         "sh",
@@ -502,7 +555,8 @@ def newer_pythons(session: nox.Session) -> None:
         "--sessions",
         *sessions,
         "--python",
-        *wanted,
+        *pythons,
+        *(["--", *posargs] if posargs else []),
         external=True,
         # Python must own SIGINT in there (asyncio.Runner, test_asyncio).
         env={"FORKY_RESET_SIGINT": "1", "FORKY_PACKAGES": CHROOT_PACKAGES},
