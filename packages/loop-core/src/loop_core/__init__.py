@@ -29,8 +29,11 @@ from ._probe import LoopProbe as LoopProbe
 from ._probe import get_probe as get_probe
 from ._probe import queue_sizes as queue_sizes
 from ._probe import set_probe as set_probe
+from ._scratch import SCRATCH_SIZE as SCRATCH_SIZE
+from ._scratch import scratch_buffer as scratch_buffer
 
 __all__ = [
+    "SCRATCH_SIZE",
     "EventLoop",
     "FdTransport",
     "Handle",
@@ -41,6 +44,7 @@ __all__ = [
     "get_probe",
     "new_event_loop",
     "queue_sizes",
+    "scratch_buffer",
     "set_probe",
 ]
 

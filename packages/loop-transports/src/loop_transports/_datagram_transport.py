@@ -27,9 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from loop_core import WriteFlowControl
-
-from ._scratch import SCRATCH_SIZE, loop_scratch
+from loop_core import WriteFlowControl, scratch_buffer
 
 __all__ = ["DatagramTransport"]
 
@@ -115,13 +113,10 @@ class DatagramTransport(asyncio.DatagramTransport, WriteFlowControl):
         self._buffer_size = 0
         # Datagrams are read into the loop's shared buffer and copied out:
         # a fresh max_size bytes object per datagram may cost an mmap()
-        # (see _scratch), and a shorter read would truncate the datagram.
+        # (see loop_core.scratch_buffer), and a shorter read would truncate
+        # the datagram.
         self._read_max = self.max_size
-        self._scratch = (
-            loop_scratch(loop)
-            if self._read_max <= SCRATCH_SIZE
-            else memoryview(bytearray(self._read_max))
-        )
+        self._scratch = scratch_buffer(loop, self._read_max)
         loop.call_soon(protocol.connection_made, self)
         loop.call_soon(self._start_reading)
         if waiter is not None:
