@@ -73,7 +73,7 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
         # the raw one beneath it (asyncio does so from 3.14).
         reader = self._reader
         if isinstance(reader, StreamReader):
-            reader._transport = transport
+            reader._replace_transport(transport)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
@@ -138,19 +138,9 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
         return self._scratch
 
     def buffer_updated(self, nbytes: int) -> None:
-        # StreamReader._feed(), inlined: this runs for every chunk read.
         reader = self._reader
-        if reader is None:
-            return
-        buffer = reader._buffer
-        buffer += self._scratch[:nbytes]
-        waiter = reader._waiter
-        if waiter is not None:
-            reader._waiter = None
-            if not waiter.cancelled():
-                waiter.set_result(None)
-        if len(buffer) > reader._pause_above and not reader._paused:
-            reader._pause_transport()
+        if reader is not None:
+            reader._feed(self._scratch[:nbytes])
 
     def _buffer_to_data_received(self, nbytes: int) -> None:
         self.data_received(bytes(self._scratch[:nbytes]))
