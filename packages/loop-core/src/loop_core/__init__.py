@@ -31,9 +31,11 @@ from ._probe import queue_sizes as queue_sizes
 from ._probe import set_probe as set_probe
 from ._scratch import SCRATCH_SIZE as SCRATCH_SIZE
 from ._scratch import scratch_buffer as scratch_buffer
+from ._types import BytesLike as BytesLike
 
 __all__ = [
     "SCRATCH_SIZE",
+    "BytesLike",
     "EventLoop",
     "FdTransport",
     "Handle",

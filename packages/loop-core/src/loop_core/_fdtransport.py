@@ -29,10 +29,10 @@ from typing import Any
 
 from ._errors import logger
 from ._flowcontrol import WriteFlowControl
+from ._types import BytesLike
 
 __all__ = ["FdTransport"]
 
-_BytesLike = bytes | bytearray | memoryview
 _IOV_MAX = min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16, 1024)
 # After this many write() calls on a lost connection, say so once.
 _WARN_AFTER_LOST_WRITES = 5
@@ -45,7 +45,7 @@ _WARN_AFTER_LOST_WRITES = 5
 _SMALL_READ = 64 * 1024
 
 
-def _rest(data: _BytesLike, sent: int) -> bytes | memoryview:
+def _rest(data: BytesLike, sent: int) -> bytes | memoryview:
     """What is left of ``data`` after ``sent`` bytes, safe to keep queued.
 
     bytes are immutable, so a view of them will do. Anything else is copied
@@ -129,7 +129,7 @@ class FdTransport(WriteFlowControl):
         self._eof_sent = False
         self._lost = False
         self._lost_writes = 0
-        self._buffer: deque[_BytesLike] = deque()
+        self._buffer: deque[BytesLike] = deque()
         self._buffer_size = 0
         # The hooks are looked up once, here: a subclass may provide one as
         # a property returning a C function (SocketTransport returns its
@@ -202,11 +202,11 @@ class FdTransport(WriteFlowControl):
         """Read into ``buffer`` (BufferedProtocol); 0 means end of file."""
         return os.readv(self._fd, [buffer])
 
-    def fd_write(self, data: _BytesLike) -> int:
+    def fd_write(self, data: BytesLike) -> int:
         """Write what the fd takes of ``data``; return how much."""
         return os.write(self._fd, data)
 
-    def fd_writev(self, buffers: list[_BytesLike]) -> int:
+    def fd_writev(self, buffers: list[BytesLike]) -> int:
         """Write what the fd takes of several buffers, in one call."""
         return os.writev(self._fd, buffers)
 
@@ -333,7 +333,7 @@ class FdTransport(WriteFlowControl):
 
     # -- writing ------------------------------------------------------------
 
-    def write(self, data: _BytesLike) -> None:
+    def write(self, data: BytesLike) -> None:
         if type(data) is not bytes and not isinstance(data, (bytearray, memoryview)):
             raise TypeError(
                 "data argument must be a bytes-like object, "
@@ -373,7 +373,7 @@ class FdTransport(WriteFlowControl):
         self._buffer_size += len(data)
         self._maybe_pause_protocol()
 
-    def writelines(self, list_of_data: Iterable[_BytesLike]) -> None:
+    def writelines(self, list_of_data: Iterable[BytesLike]) -> None:
         self.write(b"".join(list_of_data))
 
     def _write_ready(self) -> None:

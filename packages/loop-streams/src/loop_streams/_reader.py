@@ -25,11 +25,11 @@ from asyncio import events
 from asyncio.exceptions import IncompleteReadError, LimitOverrunError
 from typing import Any
 
+from loop_core import BytesLike
+
 __all__ = ["DEFAULT_LIMIT", "StreamReader"]
 
 DEFAULT_LIMIT = 2**16  # 64 KiB, asyncio's default
-
-_BytesLike = bytes | bytearray | memoryview
 
 
 def _prefix(buffer: bytearray, size: int) -> bytes:
@@ -138,12 +138,12 @@ class StreamReader:
         """True once EOF was fed and everything buffered was read."""
         return self._eof and not self._buffer
 
-    def feed_data(self, data: _BytesLike) -> None:
+    def feed_data(self, data: BytesLike) -> None:
         assert not self._eof, "feed_data after feed_eof"
         if data:
             self._feed(data)
 
-    def _feed(self, data: _BytesLike) -> None:
+    def _feed(self, data: BytesLike) -> None:
         """The one way bytes enter the buffer; ``data`` may be a view of a
         buffer that is reused once this returns (it is copied). The hot
         path: the protocol calls it for every chunk read."""

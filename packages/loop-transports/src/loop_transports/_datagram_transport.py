@@ -27,11 +27,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from loop_core import WriteFlowControl, scratch_buffer
+from loop_core import BytesLike, WriteFlowControl, scratch_buffer
 
 __all__ = ["DatagramTransport"]
 
-_BytesLike = bytes | bytearray | memoryview
 # What one queued datagram costs beyond its payload, so that empty
 # datagrams count towards the high-water mark too.
 _HEADER_SIZE = 8
@@ -157,7 +156,7 @@ class DatagramTransport(asyncio.DatagramTransport, WriteFlowControl):
 
     # -- writing --------------------------------------------------------------
 
-    def sendto(self, data: _BytesLike, addr: Any = None) -> None:
+    def sendto(self, data: BytesLike, addr: Any = None) -> None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(
                 "data argument must be a bytes-like object, "
@@ -194,7 +193,7 @@ class DatagramTransport(asyncio.DatagramTransport, WriteFlowControl):
         self._buffer_size += len(data) + _HEADER_SIZE
         self._maybe_pause_protocol()
 
-    def _send(self, data: _BytesLike, addr: Any) -> None:
+    def _send(self, data: BytesLike, addr: Any) -> None:
         sock = self._sock
         assert sock is not None
         if self._connected:
