@@ -31,6 +31,7 @@ from ._probe import queue_sizes as queue_sizes
 from ._probe import set_probe as set_probe
 from ._scratch import SCRATCH_SIZE as SCRATCH_SIZE
 from ._scratch import scratch_buffer as scratch_buffer
+from ._sendfile_args import check_sendfile_args as check_sendfile_args
 from ._types import BytesLike as BytesLike
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "LoopProbe",
     "TimerHandle",
     "WriteFlowControl",
+    "check_sendfile_args",
     "extensions",
     "get_probe",
     "new_event_loop",
