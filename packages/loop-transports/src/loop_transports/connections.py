@@ -15,9 +15,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._common import check_delay, check_port, check_tls_args, tls_options
+from ._net_args import check_delay, check_port
 from ._racing import connect_first
 from ._socket_transport import SocketTransport
+from ._tls_args import check_tls_args, tls_options
 
 if TYPE_CHECKING:
     from .tls import TLSOptions
@@ -117,7 +118,8 @@ async def _make_transport(
     """The transport and protocol over connected ``sock``; ``passed`` says
     whether the caller handed the socket in (``sock=``) or we made it.
 
-    ``tls_factory`` checks the TLS arguments, as asyncio does at this point.
+    ``tls_factory`` is called after the protocol factory, as asyncio makes
+    its TLS protocol; it may still refuse a TLS argument (see ``_tls_args``).
     """
     try:
         sock.setblocking(False)
@@ -170,9 +172,8 @@ async def create_connection(
         raise ValueError("You must set server_hostname when using ssl without a host")
     # Without a socket of the caller's, bad timeouts fail before connecting;
     # with one, where asyncio checks them (which closes it on 3.14).
-    check_tls_args(
-        ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=sock is None
-    )
+    passed = sock is not None
+    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=not passed)
     check_delay(happy_eyeballs_delay)
     if happy_eyeballs_delay is not None and interleave is None:
         interleave = 1
@@ -200,13 +201,10 @@ async def create_connection(
             happy_eyeballs_delay,
             all_errors,
         )
-        passed = False
     elif sock is None:
         raise ValueError("host and port was not specified and no sock specified")
-    else:
-        if sock.type != socket.SOCK_STREAM:
-            raise ValueError(f"A Stream Socket was expected, got {sock!r}")
-        passed = True
+    elif sock.type != socket.SOCK_STREAM:
+        raise ValueError(f"A Stream Socket was expected, got {sock!r}")
     return await _make_transport(
         loop,
         sock,
@@ -216,6 +214,7 @@ async def create_connection(
             server_hostname=host if server_hostname is None else server_hostname,
             ssl_handshake_timeout=ssl_handshake_timeout,
             ssl_shutdown_timeout=ssl_shutdown_timeout,
+            check_values=passed,
         ),
         passed=passed,
     )
@@ -243,6 +242,7 @@ async def connect_accepted_socket(
             server_side=True,
             ssl_handshake_timeout=ssl_handshake_timeout,
             ssl_shutdown_timeout=ssl_shutdown_timeout,
+            check_values=True,
         ),
         passed=True,
     )

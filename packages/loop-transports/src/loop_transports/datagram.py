@@ -24,8 +24,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._common import check_port
 from ._datagram_transport import DatagramTransport
+from ._net_args import check_port
 
 __all__ = ["create_datagram_endpoint"]
 

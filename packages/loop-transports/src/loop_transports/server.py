@@ -20,8 +20,9 @@ from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._common import check_port, check_tls_args, tls_options
+from ._net_args import check_port
 from ._socket_transport import SocketTransport
+from ._tls_args import check_tls_args, tls_options
 
 if TYPE_CHECKING:
     from .tls import TLSOptions

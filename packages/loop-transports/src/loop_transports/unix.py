@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._common import check_tls_args, tls_options
+from ._tls_args import check_tls_args, tls_options
 from .connections import _make_transport
 from .server import Server
 
@@ -170,6 +170,8 @@ async def create_unix_connection(
     else:
         assert sock is not None
         sock.setblocking(False)
+    # With a socket of the caller's, the timeouts' values are checked
+    # where asyncio checks them: when the transport is made.
     return await _make_transport(
         loop,
         sock,
@@ -179,6 +181,7 @@ async def create_unix_connection(
             server_hostname=server_hostname,
             ssl_handshake_timeout=ssl_handshake_timeout,
             ssl_shutdown_timeout=ssl_shutdown_timeout,
+            check_values=path is None,
         ),
         passed=path is None,
     )
