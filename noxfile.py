@@ -19,9 +19,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 ROOT = Path(__file__).parent
 CPYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
@@ -68,6 +70,10 @@ PACKAGES: dict[str, list[str]] = {
 # What a package's own tests need besides it and its dependencies: the
 # runner's echo example uses loop-transports (asyncio.start_server).
 TEST_WITH: dict[str, list[str]] = {"loop-policy": ["loop-transports"]}
+# A package's optional extras, installed for its tests and for mypy.
+EXTRAS_DEPS: dict[str, list[str]] = {
+    "loop-observe": ["opentelemetry-api", "opentelemetry-sdk"],
+}
 TEST_DEPS = ["pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6"]
 # hypothesis's newest releases build a Rust core from source where no wheel
 # fits (PyPy 8's ABI): take the newest release that has one instead.
@@ -79,7 +85,13 @@ CONFORMANCE_PACKAGES = list(PACKAGES)
 
 # The distributions that need another one present: streams rides on
 # transports. Every other combination that includes loop-core is "closed".
-OPTIONAL = ["loop-transports", "loop-subprocess", "loop-policy", "loop-streams"]
+OPTIONAL = [
+    "loop-transports",
+    "loop-subprocess",
+    "loop-policy",
+    "loop-streams",
+    "loop-observe",
+]
 WHEEL_BUILDER = "flit_core>=3.9,<4"
 
 nox.options.sessions = [
@@ -163,7 +175,12 @@ def _install_packages(session: nox.Session, names: list[str], *extra: str) -> No
 @nox.parametrize("package", list(PACKAGES))
 def tests(session: nox.Session, package: str) -> None:
     """One package's own tests on one Python."""
-    _install_packages(session, [package, *TEST_WITH.get(package, [])], *TEST_DEPS)
+    _install_packages(
+        session,
+        [package, *TEST_WITH.get(package, [])],
+        *TEST_DEPS,
+        *EXTRAS_DEPS.get(package, []),
+    )
     session.run(
         "pytest",
         f"packages/{package}/tests",
@@ -183,7 +200,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=NEWEST_AVAILABLE)
 def types(session: nox.Session) -> None:
     """mypy --strict over every package's src/, and over a user's program."""
-    _install_packages(session, list(PACKAGES), "mypy", *TEST_DEPS)
+    extras = [dep for deps in EXTRAS_DEPS.values() for dep in deps]
+    _install_packages(session, list(PACKAGES), "mypy", *TEST_DEPS, *extras)
     modules: list[str] = []
     for name in PACKAGES:
         modules += ["-p", name.replace("-", "_")]
@@ -206,11 +224,79 @@ def conformance_quick(session: nox.Session) -> None:
     session.run("python", "conformance/run.py", "--quick", *session.posargs)
 
 
+# Third-party modules uvloop's test modules import (test_tcp: pyOpenSSL,
+# test_process: psutil, test_aiohttp: aiohttp). Each is installed where a
+# wheel exists; a module whose dependency is missing is reported skipped.
+UVLOOP_TEST_DEPS = ["psutil", "pyOpenSSL", "aiohttp"]
+
+
+@nox.session(python=AVAILABLE)
+def conformance_uvloop(session: nox.Session) -> None:
+    """uvloop's test suite (its asyncio variants) on our loop, then on
+    asyncio's as the baseline; writes RESULTS.md. pip fetches the pinned
+    sdist into conformance/.cache on the first run."""
+    _install_packages(session, CONFORMANCE_PACKAGES, "pip")
+    for dep in UVLOOP_TEST_DEPS:
+        try:
+            session.install("--only-binary", ":all:", dep)
+        except CommandFailed:
+            session.log(f"{dep}: no wheel for this Python; its tests are skipped")
+    # The baseline first: its record is written even when some test fails
+    # on asyncio too; then ours, whose unexpected failures fail the session.
+    for loop, codes in (("asyncio", [0, 1]), ("loop_core", [0])):
+        session.run(
+            "python",
+            "conformance/run.py",
+            "--catalog=uvloop",
+            "--write",
+            f"--loop={loop}",
+            *session.posargs,
+            success_codes=codes,
+        )
+
+
+# The PyPy run's record: bench_pypy writes it, bench puts it on the page.
+PYPY_RECORD = "benchmarks/results/pypy-latest.json"
+
+
 @nox.session(python=NEWEST_AVAILABLE)
 def bench(session: nox.Session) -> None:
-    """Our loop vs asyncio (and uvloop) in one run; writes benchmarks/results/."""
+    """Our loop vs asyncio (and uvloop) in one run; writes benchmarks/results/.
+
+    First the same suite on PyPy (bench_pypy; through the chroot where this
+    machine has no PyPy), whose table goes on the same results page."""
     _install_packages(session, list(PACKAGES), "uvloop", "matplotlib", "trustme")
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    started = time.time()
+    if "pypy3.11" not in AVAILABLE and _chroot_usable():
+        try:
+            _run_in_chroot(session, ["bench_pypy"], ["pypy3.11"], session.posargs)
+        except CommandFailed:
+            session.warn("the PyPy run failed: the page has no PyPy section")
+    record = ROOT / PYPY_RECORD
+    pypy = []
+    if record.exists() and record.stat().st_mtime >= started:
+        pypy = ["--pypy", PYPY_RECORD]
+    else:
+        session.log(
+            "no PyPy run: run `nox -s bench_pypy bench` where PyPy 3.11 is on PATH"
+        )
+    session.run("python", "benchmarks/run.py", *pypy, *session.posargs)
+
+
+@nox.session(python=["pypy3.11"])
+def bench_pypy(session: nox.Session) -> None:
+    """The suite on PyPy, ours against asyncio's loop there: the JSON record
+    that bench puts on the results page (TLS certificates from the openssl
+    command: trustme's cryptography has no PyPy 3.11 wheel)."""
+    _install_packages(session, list(PACKAGES))
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        "--no-write",
+        "--json",
+        PYPY_RECORD,
+        *session.posargs,
+    )
 
 
 @nox.session(python=NEWEST_AVAILABLE)
@@ -236,11 +322,14 @@ def demo_pythons(session: nox.Session) -> None:
 
 def _closed_subsets() -> list[list[str]]:
     """Every installable combination: loop-core plus any of the others,
-    loop-streams only together with loop-transports."""
+    loop-streams only together with loop-transports, loop-observe only
+    together with loop-policy (its dependencies)."""
     subsets: list[list[str]] = []
     for mask in range(1 << len(OPTIONAL)):
         chosen = [name for i, name in enumerate(OPTIONAL) if mask >> i & 1]
         if "loop-streams" in chosen and "loop-transports" not in chosen:
+            continue
+        if "loop-observe" in chosen and "loop-policy" not in chosen:
             continue
         subsets.append(["loop-core", *chosen])
     return subsets
@@ -307,7 +396,7 @@ def integration(session: nox.Session, subset: list[str]) -> None:
 
 @nox.session(python=AVAILABLE)
 def integration_pythons(session: nox.Session) -> None:
-    """Cross-package tests with all five distributions on every Python."""
+    """Cross-package tests with every distribution on every Python."""
     _run_integration(session, list(PACKAGES))
 
 
@@ -450,7 +539,13 @@ def newer_pythons(session: nox.Session) -> None:
             f"{', '.join(wanted)}: not on PATH, and {NEWER_PYTHONS_TOOL} "
             "is missing or needs root"
         )
-    sessions = session.posargs or PER_PYTHON_SESSIONS
+    _run_in_chroot(session, session.posargs or PER_PYTHON_SESSIONS, wanted, [])
+
+
+def _run_in_chroot(
+    session: nox.Session, sessions: list[str], pythons: list[str], posargs: list[str]
+) -> None:
+    """nox ``sessions`` for ``pythons`` inside the chroot, ``posargs`` after --."""
     session.run(
         str(NEWER_PYTHONS_TOOL),
         "sh",
@@ -460,7 +555,8 @@ def newer_pythons(session: nox.Session) -> None:
         "--sessions",
         *sessions,
         "--python",
-        *wanted,
+        *pythons,
+        *(["--", *posargs] if posargs else []),
         external=True,
         # Python must own SIGINT in there (asyncio.Runner, test_asyncio).
         env={"FORKY_RESET_SIGINT": "1", "FORKY_PACKAGES": CHROOT_PACKAGES},

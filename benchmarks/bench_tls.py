@@ -19,9 +19,13 @@ whatever happens. Each function takes a fresh loop and a size, and returns
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
+import shutil
 import ssl
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 MESSAGE_SIZE = 1024
@@ -31,12 +35,23 @@ CHUNK_SIZE = 64 * 1024
 
 @functools.cache
 def _contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    import trustme
-
-    ca = trustme.CA()
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(server)
     client = ssl.create_default_context()
+    try:
+        import trustme
+    except ImportError:
+        # No cryptography wheel for PyPy 3.11: loop-core's test certificates,
+        # made with the openssl command, instead.
+        from loop_core._testcerts import make_certificates
+
+        directory = Path(tempfile.mkdtemp(prefix="bench-tls-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        files = make_certificates(directory, "localhost")
+        server.load_cert_chain(files.cert_file, files.key_file)
+        client.load_verify_locations(files.ca_file)
+        return server, client
+    ca = trustme.CA()
+    ca.issue_cert("localhost").configure_cert(server)
     ca.configure_trust(client)
     return server, client
 

@@ -137,6 +137,63 @@ def notes(record: Record, written: bool = True) -> str:
     return "\n".join(lines)
 
 
+# Issue 15's targets for ours against asyncio, both on PyPy; every other
+# benchmark of the suite is to stay at 1.0x or above.
+PYPY_TARGETS = {
+    "transport_echo_tcp": 1.3,
+    "streams_echo": 1.3,
+    "timers_spread": 2.0,
+    "call_soon_chain": 6.0,
+}
+# Ours on PyPy against uvloop on CPython, throughput.
+PYPY_VS_UVLOOP_TARGETS = {"transport_echo_tcp": 1.3, "streams_echo": 1.3}
+
+
+def pypy_section(record: Record) -> str:
+    """The PyPy run made just before this one (``record["pypy"]``): its
+    table, its targets, and ours on PyPy against uvloop on CPython."""
+    pypy = record["pypy"]
+    machine = pypy["machine"]
+    lines = [
+        f"## PyPy {machine['python']}",
+        "",
+        f"Measured just before the table above, in the same `nox -s bench`: "
+        f"`{pypy['command']}` on {machine['executable']}.",
+        "",
+        "| benchmark | ours ops/s | asyncio ops/s | ours/asyncio | target |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, bench in pypy["benchmarks"].items():
+        loops = bench["loops"]
+        target = PYPY_TARGETS.get(name, 1.0)
+        lines.append(
+            f"| {name} | {_rate(loops.get('ours'))} | {_rate(loops.get('asyncio'))} "
+            f"| {_ratio(bench['ratios'].get('ours'))} | {target:.1f}x |"
+        )
+    rows = []
+    for name, bench in pypy["benchmarks"].items():
+        ours = bench["loops"].get("ours", {})
+        uvloop = record["benchmarks"].get(name, {}).get("loops", {}).get("uvloop", {})
+        if "best" in ours and "best" in uvloop:
+            target = PYPY_VS_UVLOOP_TARGETS.get(name)
+            rows.append(
+                f"| {name} | {ours['best']:,.0f} | {uvloop['best']:,.0f} "
+                f"| {ours['best'] / uvloop['best']:.2f}x "
+                f"| {'' if target is None else f'{target:.1f}x'} |"
+            )
+    if rows:
+        lines += [
+            "",
+            f"Ours on PyPy against uvloop on CPython {record['machine']['python']}, "
+            "best rates of the two runs:",
+            "",
+            "| benchmark | ours on PyPy ops/s | uvloop ops/s | ratio | target |",
+            "|---|---:|---:|---:|---:|",
+            *rows,
+        ]
+    return "\n".join(lines)
+
+
 def markdown(record: Record) -> str:
     """The whole results page: title, machine, table and notes."""
     machine = record["machine"]
@@ -151,6 +208,7 @@ def markdown(record: Record) -> str:
             "",
             notes(record),
             "",
+            *([pypy_section(record), ""] if "pypy" in record else []),
         ]
     )
 

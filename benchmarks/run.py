@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import datetime
 import gc
+import json
 import os
 import shlex
 import signal
@@ -190,6 +191,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--timeout", type=float, default=60.0, help="seconds allowed per sample"
     )
     parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="also write the run's JSON record to PATH (the PyPy run does)",
+    )
+    parser.add_argument(
+        "--pypy",
+        type=Path,
+        metavar="PATH",
+        help="the JSON record of a PyPy run made just before, for the results "
+        "page's PyPy section (nox -s bench passes it)",
+    )
+    parser.add_argument(
         "--list", action="store_true", help="list the benchmarks and exit"
     )
     args = parser.parse_args(argv)
@@ -237,9 +251,19 @@ def main(argv: list[str]) -> int:
         elapsed = time.perf_counter() - started
         print(progress(bench.name, result, elapsed), file=sys.stderr, flush=True)
 
+    if args.pypy is not None:
+        try:
+            record["pypy"] = json.loads(args.pypy.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"note: no PyPy record ({exc})", file=sys.stderr)
     print(report.table(record))
     print()
     print(report.notes(record, written=not args.no_write), flush=True)
+    if "pypy" in record:
+        print()
+        print(report.pypy_section(record), flush=True)
+    if args.json is not None:
+        args.json.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if not args.no_write:
         for path in report.write(record, RESULTS):
             print(f"wrote {path}", file=sys.stderr)

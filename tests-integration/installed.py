@@ -1,4 +1,4 @@
-"""Which of the five distributions this environment has, and what each
+"""Which of the distributions this environment has, and what each
 one provides; shared by the integration tests.
 
 Under ``nox -s integration`` the session says which subset it installed
@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib.metadata
 import os
 
-FIVE = [
+PIECES = [
     "loop-core",
     "loop-transports",
     "loop-subprocess",
     "loop-policy",
     "loop-streams",
+    "loop-observe",
 ]
 
 # The loop methods each distribution provides as loop_core.extensions
@@ -49,7 +50,7 @@ def _is_installed(name: str) -> bool:
     return True
 
 
-INSTALLED = [name for name in FIVE if _is_installed(name)]
+INSTALLED = [name for name in PIECES if _is_installed(name)]
 EXPECTED = [
     n for n in os.environ.get("LOOP_EXPECTED_DISTRIBUTIONS", "").split(",") if n
 ]

@@ -16,8 +16,10 @@ own loop (or its private attributes) with the loop under test.
    ``asyncio.EventLoop`` (3.13+) becomes the loop under test's class.
 2. ``test_utils.TestCase.new_test_loop()`` (a ``base_events`` loop with a
    fake clock) returns the loop under test when the test passes no time
-   generator; a test that drives the fake clock with one is skipped as not
-   applicable.
+   generator; a test that drives the fake clock with one gets the loop
+   under test on a virtual clock its generator drives
+   (``virtual_clock.py``). The ``--loop asyncio`` baseline keeps
+   ``test_utils.TestLoop``, the loop the tests were written for.
 3. ``test_utils.TestCase.close_loop()`` reads ``loop._default_executor``, a
    ``BaseEventLoop`` private; for any other loop it shuts the default
    executor down through the public API instead.
@@ -38,6 +40,7 @@ import unittest
 from collections.abc import Callable
 from typing import Any
 
+from . import virtual_clock
 from .loops import Factory
 
 # Skip reasons with this prefix are "not applicable" rather than "skipped".
@@ -66,7 +69,7 @@ def prepare_interpreter() -> None:
 def install(make: Factory, loop_class: type[asyncio.AbstractEventLoop]) -> None:
     _patch_policy(make)
     _patch_event_loop_class(loop_class)
-    _patch_test_utils(make)
+    _patch_test_utils(make, loop_class)
     _bridge_logger()
 
 
@@ -160,21 +163,34 @@ def _our_policy_class(make: Factory) -> type[Any] | None:
     return policy
 
 
-def _patch_test_utils(make: Factory) -> None:
+def virtual_clock_class(
+    loop_class: type[asyncio.AbstractEventLoop],
+) -> type[Any] | None:
+    """What ``new_test_loop(gen)`` makes; None: asyncio's own TestLoop."""
+    if issubclass(
+        loop_class, importlib.import_module("asyncio.base_events").BaseEventLoop
+    ):
+        return None
+    return virtual_clock.virtual_loop_class(loop_class)
+
+
+def _patch_test_utils(
+    make: Factory, loop_class: type[asyncio.AbstractEventLoop]
+) -> None:
     from asyncio import base_events
 
     test_utils = importlib.import_module("test.test_asyncio.utils")
     case: Any = test_utils.TestCase
     original_close = case.close_loop
+    original_new_test_loop = case.new_test_loop
+    clocked = virtual_clock_class(loop_class)
 
     def new_test_loop(
         self: Any, gen: Callable[[], Any] | None = None
     ) -> asyncio.AbstractEventLoop:
-        if gen is not None:
-            raise unittest.SkipTest(
-                NOT_APPLICABLE + "drives test_utils.TestLoop's fake clock"
-            )
-        loop = make()
+        if gen is not None and clocked is None:
+            return original_new_test_loop(self, gen)  # type: ignore[no-any-return]
+        loop = make() if gen is None else clocked(gen)
         self.set_event_loop(loop)
         return loop
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import unittest
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -22,8 +22,12 @@ PACKAGE = "test.test_asyncio"
 
 
 def short_id(test_id: str) -> str:
-    """``test.test_asyncio.test_x.C.t`` -> ``test_x.C.t``."""
-    return test_id.removeprefix(PACKAGE + ".")
+    """``test.test_asyncio.test_x.C.t`` -> ``test_x.C.t`` (uvloop's
+    ``uvloop_tests.test_x.C.t`` likewise)."""
+    for prefix in (PACKAGE + ".", "uvloop_tests."):
+        if test_id.startswith(prefix):
+            return test_id.removeprefix(prefix)
+    return test_id
 
 
 def import_module(suite: Suite) -> ModuleType:
@@ -85,7 +89,7 @@ def _resolve(module: ModuleType, path: str) -> type:
     return obj
 
 
-def _track_shutdown_asyncgens(loop: Any) -> Any:
+def _track_shutdown_asyncgens(test: Any, loop: Any) -> Any:
     """test_runners.BaseTest.tearDown asserts ``loop.shutdown_ag_run``."""
     loop.shutdown_ag_run = False
     shutdown = loop.shutdown_asyncgens
@@ -98,7 +102,20 @@ def _track_shutdown_asyncgens(loop: Any) -> Any:
     return loop
 
 
-TWEAKS = {"track_shutdown_asyncgens": _track_shutdown_asyncgens}
+def _open_sendfile_data(test: Any, loop: Any) -> Any:
+    """test_base_events.BaseLoopSockSendfileTests.setUp also opens the data
+    file its setUpClass wrote, as ``test.file``."""
+    from test.support import os_helper
+
+    test.file = open(os_helper.TESTFN, "rb")  # noqa: SIM115 (closed by cleanup)
+    test.addCleanup(test.file.close)
+    return loop
+
+
+TWEAKS: dict[str, Callable[[Any, Any], Any]] = {
+    "track_shutdown_asyncgens": _track_shutdown_asyncgens,
+    "open_sendfile_data": _open_sendfile_data,
+}
 
 
 def build_port(port: Port, module: ModuleType, make: Factory) -> type:
@@ -106,7 +123,7 @@ def build_port(port: Port, module: ModuleType, make: Factory) -> type:
     if port.hook not in HOOKS:
         raise ValueError(f"port {port.name}: unknown hook {port.hook!r}")
     bases = tuple(_resolve(module, path) for path in port.bases)
-    tweak = TWEAKS[port.tweak] if port.tweak else lambda loop: loop
+    tweak = TWEAKS[port.tweak] if port.tweak else lambda test, loop: loop
     namespace: dict[str, Any] = {"__module__": module.__name__}
 
     if port.hook == "setUp":
@@ -118,17 +135,17 @@ def build_port(port: Port, module: ModuleType, make: Factory) -> type:
             # thread bookkeeping of test_utils.TestCase where it is a base.
             if keeps_threads:
                 test_utils.TestCase.setUp(self)
-                self.loop = tweak(make())
+                self.loop = tweak(self, make())
                 self.set_event_loop(self.loop)
             else:
-                self.loop = tweak(make())
+                self.loop = tweak(self, make())
                 self.addCleanup(self.loop.close)
 
         namespace["setUp"] = setUp
     else:
 
         def hook(self: Any) -> Any:
-            return tweak(make())
+            return tweak(self, make())
 
         namespace[port.hook] = hook
 

@@ -5,8 +5,9 @@ it as ours (3.14 moved the default policy to a private class, and the run
 went on passing). So each worker checks, before running a test, that every
 way the tests make a loop gives the loop under test: the policy
 (``asyncio.new_event_loop()``, also after a reset), ``asyncio.Runner``
-(``asyncio.run()``, ``IsolatedAsyncioTestCase``), ``asyncio.EventLoop`` and
-the hook of each ported class. And while the tests run, making one of
+(``asyncio.run()``, ``IsolatedAsyncioTestCase``), ``asyncio.EventLoop``,
+``test_utils.TestCase.new_test_loop(gen)`` (the virtual clock) and the hook
+of each ported class. And while the tests run, making one of
 asyncio's own loops fails the test that does it, so a way in that this
 list misses shows up as a failure instead of a silent pass.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import adapt
@@ -29,9 +30,13 @@ class WrongLoop(Exception):
 
 
 def verify(
-    loop_class: type[asyncio.AbstractEventLoop], classes: Iterable[type]
+    loop_class: type[asyncio.AbstractEventLoop],
+    classes: Iterable[type],
+    virtual_clock: bool = True,
 ) -> None:
-    """Raise ``WrongLoop`` unless every way in gives ``loop_class``."""
+    """Raise ``WrongLoop`` unless every way in gives ``loop_class``.
+    ``virtual_clock``: whether the tests may call ``new_test_loop(gen)``
+    (CPython's do; uvloop's never import test_utils)."""
     _expect("asyncio.new_event_loop()", asyncio.new_event_loop, loop_class)
     adapt.reset_policy()
     _expect(
@@ -47,6 +52,8 @@ def verify(
     event_loop = getattr(asyncio, "EventLoop", None)
     if event_loop is not None:
         _expect("asyncio.EventLoop()", event_loop, loop_class)
+    if virtual_clock:
+        _verify_virtual_clock(loop_class)
     for cls in classes:
         hook = getattr(cls, PORT_HOOK, None)
         if hook is None:
@@ -57,6 +64,29 @@ def verify(
             continue
         method: Callable[[], Any] = getattr(cls.__new__(cls), hook)
         _expect(f"{cls.__qualname__}.{hook}()", method, loop_class)
+
+
+def _verify_virtual_clock(loop_class: type[asyncio.AbstractEventLoop]) -> None:
+    """``new_test_loop(gen)``: the loop under test on a virtual clock (the
+    ``--loop asyncio`` baseline keeps asyncio's ``test_utils.TestLoop``)."""
+    base_events = importlib.import_module("asyncio.base_events")
+    if issubclass(loop_class, base_events.BaseEventLoop):
+        return
+    test_utils = importlib.import_module("test.test_asyncio.utils")
+
+    def gen() -> Iterator[None]:
+        yield
+
+    case = test_utils.TestCase()
+    try:
+        _expect(
+            "test_utils.TestCase.new_test_loop(gen)",
+            lambda: case.new_test_loop(gen),
+            loop_class,
+        )
+    finally:
+        case.doCleanups()
+        asyncio.events.set_event_loop(None)
 
 
 def _expect(

@@ -10,7 +10,6 @@ is recorded as passed and listed as flaky.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .catalogs import CATALOGS
 from .classify import classify
 from .expected import Expected
 from .results import SuiteResult
@@ -44,16 +44,13 @@ class Options:
     # --quick: known failures are reported, not run (one that hangs would
     # cost a whole watchdog period); the full run notices when one is fixed
     run_known: bool = True
-
-
-def available(suite: Suite) -> bool:
-    return importlib.util.find_spec(f"test.test_asyncio.{suite.module}") is not None
+    catalog: str = "cpython"  # a name in catalogs.CATALOGS
 
 
 def run_suite(suite: Suite, options: Options) -> SuiteResult:
     """Run, retry and classify one suite."""
     result = SuiteResult(suite.name)
-    if not available(suite):
+    if not CATALOGS[options.catalog].available(suite):
         result.note = "not in this Python's test_asyncio"
         return result
     started = time.monotonic()
@@ -107,6 +104,7 @@ def _run(
                 "-m",
                 "harness.worker",
                 suite.name,
+                f"--catalog={options.catalog}",
                 f"--loop={options.loop}",
                 f"--events={events}",
                 f"--hang-file={hang}",

@@ -48,6 +48,13 @@ def _counts(suite: SuiteResult | RunResult, needs: list[str]) -> list[str]:
     return cells + [str(suite.needs.get(d, 0)) for d in needs] + [str(suite.total)]
 
 
+def write() -> None:
+    """RESULTS.md: CPython's suite, then the other catalogs' sections."""
+    from . import results, uvloop_report
+
+    RESULTS_MD.write_text(render(results.load_all()) + uvloop_report.render())
+
+
 def render(runs: list[RunResult]) -> str:
     needs = _needs(runs)
     need_headers = [f"needs {d}" for d in needs]

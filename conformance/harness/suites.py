@@ -251,9 +251,38 @@ SUITES: tuple[Suite, ...] = (
         requires="loop-streams",
         variant="loop_streams",
     ),
+    Suite(
+        # BaseEventLoop's tests of public behaviour (close, call_soon/call_at,
+        # run_until_complete, thread checks, exception handler, task
+        # factory, the argument checks of create_* and sock_sendfile); those
+        # of its private methods or on mocks are listed not applicable.
+        "test_base_events",
+        ports=(
+            Port("LoopBaseEventLoopTests", ("BaseEventLoopTests",), "setUp"),
+            Port(
+                "LoopBaseEventLoopWithSelectorTests",
+                ("BaseEventLoopWithSelectorTests",),
+                "setUp",
+            ),
+            Port(
+                "LoopBaseLoopSockSendfileTests",
+                ("BaseLoopSockSendfileTests",),
+                "setUp",
+                "open_sendfile_data",
+            ),
+        ),
+        drop=dict.fromkeys(
+            (
+                "BaseEventLoopTests",
+                "BaseEventLoopWithSelectorTests",
+                "BaseLoopSockSendfileTests",
+            ),
+            "the same tests on asyncio.BaseEventLoop or one of its subclasses; "
+            "run as the Loop* port",
+        ),
+    ),
     # asyncio's implementation modules: every test is listed not applicable
     # in expected.toml; they are loaded only to be counted.
-    Suite("test_base_events"),
     Suite("test_selector_events"),
     Suite("test_proactor_events"),
     Suite("test_windows_events"),

@@ -17,8 +17,8 @@ import unittest
 from pathlib import Path
 
 from . import adapt, collect, expected, guard, loops
+from .catalogs import CATALOGS
 from .record import Events, StreamingResult
-from .suites import BY_NAME
 
 NOT_RUN = "not run (--skip-known): listed as a known failure\n"
 
@@ -31,7 +31,8 @@ def _read_ids(path: str | None) -> set[str] | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.worker")
-    parser.add_argument("suite", choices=sorted(BY_NAME))
+    parser.add_argument("suite")
+    parser.add_argument("--catalog", choices=sorted(CATALOGS), default="cpython")
     parser.add_argument("--loop", choices=loops.LOOPS, default="loop_core")
     parser.add_argument("--events", required=True, help="JSON-lines output file")
     parser.add_argument("--hang-file", required=True)
@@ -43,30 +44,33 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    suite = BY_NAME[args.suite]
+    catalog = CATALOGS[args.catalog]
+    suite = catalog.by_name.get(args.suite)
+    if suite is None:
+        parser.error(f"no suite {args.suite!r} in the {catalog.name} catalog")
     skip = _read_ids(args.skip_file) or set()
     only = _read_ids(args.only_file)
-    lists = expected.load()
+    lists = expected.load(catalog.expected)
 
     with open(args.events, "a", encoding="utf-8") as stream:
         events = Events(stream)
         adapt.prepare_interpreter()
         make = loops.factory(args.loop)
         loop_class = loops.loop_class(args.loop)
-        adapt.install(make, loop_class)
+        catalog.install(args.loop, make, loop_class)
         try:
             if suite.variant is not None:
                 adapt.install_variant(suite.variant)
-            module = collect.import_module(suite)
+            module = catalog.import_module(suite)
         except unittest.SkipTest as exc:
             events.emit("module", reason=str(exc))
             events.emit("end")
             return 0
 
-        events.emit("dropped", classes=collect.dropped(suite, module))
-        loaded = collect.load(suite, module, make)
         try:
-            guard.verify(loop_class, {type(test) for test in loaded})
+            events.emit("dropped", classes=catalog.dropped(suite, module))
+            loaded = catalog.load(suite, module, make)
+            catalog.verify(args.loop, loop_class, {type(test) for test in loaded})
         except guard.WrongLoop as exc:
             events.emit("harness", reason=str(exc))
             events.emit("end")
@@ -89,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                 tests.append(test)
         with open(args.hang_file, "w", encoding="utf-8") as hang:
             result = StreamingResult(events, watchdog=(args.timeout, hang))
+            result.buffer = catalog.capture_output
             unittest.TestSuite(tests).run(result)
         events.emit("end")
     return 0

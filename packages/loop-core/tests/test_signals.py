@@ -305,3 +305,61 @@ def test_python_level_handler_wakes_a_sleeping_loop_in_another_thread(loop):
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(20)
+
+
+@pytest.mark.ours_only
+@pytest.mark.timeout(20)
+def test_a_signal_arriving_inside_a_handlers_wake_up_does_not_deadlock(
+    loop, monkeypatch
+):
+    # A second signal can arrive while the first one's Python-level handler
+    # writes the wake-up byte, so the second handler's wake-up runs inside
+    # the first one's, in the same (main) thread. Here the second signal is
+    # raised from inside that write.
+    from loop_core import _selfpipe
+
+    real_os = _selfpipe.os
+
+    class SignalDuringWrite:
+        raised = False
+
+        def __getattr__(self, name):
+            return getattr(real_os, name)
+
+        def write(self, fd, data):
+            if not SignalDuringWrite.raised:
+                SignalDuringWrite.raised = True
+                signal.raise_signal(SIGUSR2)  # its handler runs before we return
+            return real_os.write(fd, data)
+
+    got = []
+    both = loop.create_future()
+
+    def on_signal(n):
+        got.append(n)
+        if len(got) == 2:
+            both.set_result(None)
+
+    loop.add_signal_handler(SIGUSR1, on_signal, 1)
+    loop.add_signal_handler(SIGUSR2, on_signal, 2)
+    monkeypatch.setattr(_selfpipe, "os", SignalDuringWrite())
+    main = threading.get_ident()
+
+    def send_once_asleep():
+        deadline = time.monotonic() + 10
+        while not loop._polling:  # no event says "asleep in poll()"
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.001)
+        # To the main thread: its poll() is interrupted and the handler runs
+        # there, while the loop is still marked as sleeping.
+        signal.pthread_kill(main, SIGUSR1)
+
+    sender = threading.Thread(target=send_once_asleep)
+    sender.start()
+    try:
+        loop.run_until_complete(asyncio.wait_for(both, 10))
+    finally:
+        sender.join(10)
+    assert sorted(got) == [1, 2]
+    assert SignalDuringWrite.raised

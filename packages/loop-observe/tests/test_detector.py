@@ -142,6 +142,26 @@ def test_repeats_are_collapsed_and_the_thread_ends_with_the_loop():
     assert not detector._thread.is_alive()
 
 
+def test_tasks_blocking_on_one_line_make_one_report():
+    # A server's requests: a task each, all stuck on the same line.
+    loop = loop_core.new_event_loop()
+    reports = []
+    loop_observe.detect_blocking(loop, THRESHOLD, reports.append)
+
+    async def request():
+        sleepy()
+
+    async def main():
+        await asyncio.gather(*(request() for _ in range(3)))
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert len(reports) == 1
+    assert reports[0].task is not None
+
+
 def test_no_thread_until_asked(loop):
     before = {t.name for t in threading.enumerate()}
     loop_observe.stats(loop)

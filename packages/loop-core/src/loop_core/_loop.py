@@ -48,6 +48,7 @@ _Ts = TypeVarTuple("_Ts")
 
 # asyncio caps select() timeouts at one day; so do we.
 _MAX_TIMEOUT = 24 * 3600
+_INF = float("inf")
 # With work queued and no fd to watch, poll (and so release the GIL) only
 # every this many iterations: threads waiting for the GIL still get it
 # promptly, and a busy loop spends a fraction of a syscall per iteration.
@@ -263,8 +264,8 @@ class EventLoop(  # type: ignore[misc]
         ready = self._ready
         popleft = ready.popleft
         append = ready.append
-        timers = self._timers.heap
-        pop_due = self._timers.pop_due
+        timers = self._timers
+        pop_due = timers.pop_due
         poller = self._poller
         masks = poller.masks
         readers = self._readers
@@ -287,8 +288,8 @@ class EventLoop(  # type: ignore[misc]
                 self._polling = True
                 if ready:  # a thread queued work before we raised the flag
                     timeout = 0.0
-                elif timers:
-                    timeout = timers[0] - monotonic()
+                elif timers.next_due != _INF:
+                    timeout = timers.next_due - monotonic()
                     if timeout < 0:
                         timeout = 0.0
                     elif timeout > _MAX_TIMEOUT:
@@ -313,9 +314,10 @@ class EventLoop(  # type: ignore[misc]
                     handle = writers.get(fd)
                     if handle is not None:
                         append(handle)
-            if timers:
+            due = timers.next_due
+            if due != _INF:
                 end = monotonic() + resolution
-                if timers[0] <= end:
+                if due <= end:
                     pop_due(end, append)
             ntodo = len(ready)
             if self._timed:  # debug mode, or a probe attached

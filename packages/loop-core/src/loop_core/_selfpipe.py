@@ -9,6 +9,12 @@ which is why it is a pipe and not an eventfd (eventfd takes 8-byte writes).
 the pipe. A lock keeps the two apart, so a wake-up is never written to a
 closed fd whose number was meanwhile reused for somebody else's file. It
 costs nothing worth measuring: it is taken only beside a syscall.
+
+The lock is re-entrant because a signal handler can run ``wake()`` inside
+``wake()`` in the same thread: a second signal arriving, between two
+bytecodes, while the handler of the first one holds the lock. With a plain
+lock that thread would wait for itself forever. Re-entry is safe: only
+``close()`` changes the fds, and it never calls ``wake()``.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ class SelfPipe:
         self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
         os.set_blocking(self.write_fd, False)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def wake(self) -> None:
         with self._lock:

@@ -173,7 +173,7 @@ class BlockingDetector:
         self._probe = attach(loop)
         self._loop = weakref.ref(loop)
         self._stopped = threading.Event()
-        self._seen: dict[tuple[str, str], list[float]] = {}  # key -> [count, last]
+        self._seen: dict[str, list[float]] = {}  # location -> [count, last]
         self._library = _library_dirs()
         self._thread = threading.Thread(
             target=self._watch, name="loop_observe-blocking-detector", daemon=True
@@ -221,7 +221,9 @@ class BlockingDetector:
         return None
 
     def _report(self, report: BlockingReport) -> None:
-        key = (report.task or report.callback, report.location)
+        # By the line only: a server's requests block in tasks of their own
+        # (Task-8, Task-9, ...), and they are one problem, not many.
+        key = report.location
         now = time.monotonic()
         seen = self._seen.get(key)
         if seen is None:

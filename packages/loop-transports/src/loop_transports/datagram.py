@@ -45,10 +45,17 @@ def _check_sock_alone(**options: Any) -> None:
         )
 
 
+# asyncio wanted SOCK_DGRAM, then refused only stream sockets from 3.11.8
+# and 3.12.2 on (gh-114887, raw sockets); follow the running Python.
+_ONLY_STREAM_REFUSED = sys.version_info >= (3, 12, 2) or (
+    3,
+    11,
+    8,
+) <= sys.version_info < (3, 12)
+
+
 def _check_sock_type(sock: socket.socket) -> None:
-    # asyncio wants SOCK_DGRAM up to 3.12 and refuses only stream sockets
-    # from 3.13 on; follow the running Python.
-    if sys.version_info >= (3, 13):
+    if _ONLY_STREAM_REFUSED:
         if sock.type == socket.SOCK_STREAM:
             raise ValueError(f"A datagram socket was expected, got {sock!r}")
     elif sock.type != socket.SOCK_DGRAM:
