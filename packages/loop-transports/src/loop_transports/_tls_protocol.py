@@ -20,9 +20,8 @@ import logging
 import ssl
 from typing import Any
 
-from loop_core import FdTransport
+from loop_core import SCRATCH_SIZE, FdTransport, scratch_buffer
 
-from ._scratch import SCRATCH_SIZE, loop_scratch
 from ._tls_app import AppSide
 from ._tls_flow import TLSFlow, WriteBufferListener
 from ._tls_pump import RecordPump
@@ -49,7 +48,7 @@ def _read_buffer(
     the MemoryBIO at once. Any other transport may read later, so it gets
     its own."""
     if isinstance(transport, (FdTransport, SSLTransport)):
-        return loop_scratch(loop)
+        return scratch_buffer(loop)
     return memoryview(bytearray(SCRATCH_SIZE))
 
 

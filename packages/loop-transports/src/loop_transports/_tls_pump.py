@@ -23,14 +23,14 @@ import ssl
 from collections import deque
 from typing import Any
 
+from loop_core import BytesLike
+
 __all__ = ["AGAIN", "RecordPump"]
 
 # What SSLObject raises when it needs more ciphertext (as asyncio treats it).
 AGAIN = (ssl.SSLWantReadError, ssl.SSLSyscallError)
 
 PLAIN_CHUNK = 64 * 1024  # one SSLObject.read(); a record holds at most 16 KiB
-
-_BytesLike = bytes | bytearray | memoryview
 
 
 class RecordPump:
@@ -68,7 +68,7 @@ class RecordPump:
         self.data_to_send = outgoing.read
         # Plaintext write() accepted that SSLObject has not taken yet:
         # before the handshake ends, or while SSLObject wants to read.
-        self._backlog: deque[_BytesLike] = deque()
+        self._backlog: deque[BytesLike] = deque()
         self._backlog_size = 0
         # The handshake is done: write() encrypts at once. Before that a
         # write would start the handshake behind the owner's back.
@@ -142,7 +142,7 @@ class RecordPump:
 
     # -- plaintext ----------------------------------------------------------
 
-    def write(self, data: _BytesLike) -> None:
+    def write(self, data: BytesLike) -> None:
         """Encrypt ``data`` (its ciphertext waits for ``data_to_send()``);
         what SSLObject cannot take yet waits in the backlog, in order."""
         if self._wrapped and not self._backlog:

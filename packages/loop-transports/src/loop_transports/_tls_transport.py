@@ -17,14 +17,12 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from loop_core import WriteFlowControl
+from loop_core import BytesLike, WriteFlowControl
 
 if TYPE_CHECKING:
     from ._tls_protocol import TLSProtocol
 
 __all__ = ["SSLTransport"]
-
-_BytesLike = bytes | bytearray | memoryview
 
 
 class SSLTransport(WriteFlowControl):
@@ -144,7 +142,7 @@ class SSLTransport(WriteFlowControl):
 
     # -- writing ------------------------------------------------------------
 
-    def write(self, data: _BytesLike) -> None:
+    def write(self, data: BytesLike) -> None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(
                 f"data: expecting a bytes-like instance, got {type(data).__name__}"
@@ -155,7 +153,7 @@ class SSLTransport(WriteFlowControl):
             if size is not None and (size >= self._high_water or self._writing_paused):
                 self._write_buffer_changed(True)
 
-    def writelines(self, list_of_data: Iterable[_BytesLike]) -> None:
+    def writelines(self, list_of_data: Iterable[BytesLike]) -> None:
         # One join, so small pieces share TLS records instead of one each.
         data = b"".join(list_of_data)
         tls = self._tls
