@@ -29,18 +29,26 @@ from ._probe import LoopProbe as LoopProbe
 from ._probe import get_probe as get_probe
 from ._probe import queue_sizes as queue_sizes
 from ._probe import set_probe as set_probe
+from ._scratch import SCRATCH_SIZE as SCRATCH_SIZE
+from ._scratch import scratch_buffer as scratch_buffer
+from ._sendfile_args import check_sendfile_args as check_sendfile_args
+from ._types import BytesLike as BytesLike
 
 __all__ = [
+    "SCRATCH_SIZE",
+    "BytesLike",
     "EventLoop",
     "FdTransport",
     "Handle",
     "LoopProbe",
     "TimerHandle",
     "WriteFlowControl",
+    "check_sendfile_args",
     "extensions",
     "get_probe",
     "new_event_loop",
     "queue_sizes",
+    "scratch_buffer",
     "set_probe",
 ]
 

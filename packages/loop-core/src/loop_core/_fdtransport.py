@@ -8,7 +8,8 @@ by overriding the ``fd_*`` hooks; the state machine stays here:
 
 - writes go straight to the fd while nothing is queued; what the fd does
   not take is queued (bytes objects are kept, mutable buffers copied) and
-  sent when it is writable, several chunks per system call;
+  sent when it is writable, several chunks per system call (``FdWriter``,
+  ``_fdwrite.py``);
 - ``pause_writing()`` once the queue passes the high-water mark,
   ``resume_writing()`` once it drains to the low one (``WriteFlowControl``);
 - ``close()`` sends what is queued, then closes; ``abort()`` drops it;
@@ -22,20 +23,16 @@ import asyncio
 import os
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterable
-from functools import partial
-from itertools import islice
+from collections.abc import Callable
 from typing import Any
 
 from ._errors import logger
-from ._flowcontrol import WriteFlowControl
+from ._fdhooks import io_hooks, watchers
+from ._fdwrite import FdWriter
+from ._types import BytesLike
 
 __all__ = ["FdTransport"]
 
-_BytesLike = bytes | bytearray | memoryview
-_IOV_MAX = min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16, 1024)
-# After this many write() calls on a lost connection, say so once.
-_WARN_AFTER_LOST_WRITES = 5
 # Reads ask for this much until one fills it, then for max_read_size until
 # one falls short. glibc's malloc serves requests of 128 KiB and more with
 # mmap() until a large enough free() raises that threshold, so in a fresh
@@ -45,32 +42,12 @@ _WARN_AFTER_LOST_WRITES = 5
 _SMALL_READ = 64 * 1024
 
 
-def _rest(data: _BytesLike, sent: int) -> bytes | memoryview:
-    """What is left of ``data`` after ``sent`` bytes, safe to keep queued.
-
-    bytes are immutable, so a view of them will do. Anything else is copied
-    (the caller may change it once write() returns), through views released
-    at once: on PyPy a view lives until the GC runs, and meanwhile the
-    caller's bytearray could not be resized."""
-    if type(data) is bytes:
-        return memoryview(data)[sent:]
-    with memoryview(data) as view, view.cast("B") as flat, flat[sent:] as rest:
-        return bytes(rest)
-
-
-def _readv_into(fd: int) -> Callable[[memoryview], int]:
-    def read_into(buffer: memoryview) -> int:
-        return os.readv(fd, [buffer])
-
-    return read_into
-
-
 def _done_unless_cancelled(fut: asyncio.Future[None]) -> None:
     if not fut.cancelled():
         fut.set_result(None)
 
 
-class FdTransport(WriteFlowControl):
+class FdTransport(FdWriter):
     """A transport over a non-blocking fd (or an object with ``fileno()``)."""
 
     # Slots, not an instance dict, hold what the hot paths read: asyncio's
@@ -82,15 +59,12 @@ class FdTransport(WriteFlowControl):
         "__weakref__",
         "_add_reader",
         "_add_writer",
-        "_buffer",
-        "_buffer_size",
         "_closing",
         "_eof_sent",
         "_fd",
         "_fileobj",
         "_loop",
         "_lost",
-        "_lost_writes",
         "_protocol",
         "_read_hook",
         "_read_into_hook",
@@ -105,9 +79,6 @@ class FdTransport(WriteFlowControl):
     )
 
     max_read_size = 256 * 1024
-    # asyncio's pipe transports drop what is written after close(); its
-    # socket transports still send it while earlier data is queued.
-    drop_writes_after_close = False
 
     def __init__(
         self,
@@ -129,52 +100,17 @@ class FdTransport(WriteFlowControl):
         self._eof_sent = False
         self._lost = False
         self._lost_writes = 0
-        self._buffer: deque[_BytesLike] = deque()
+        self._buffer = deque()
         self._buffer_size = 0
-        # The hooks are looked up once, here: a subclass may provide one as
-        # a property returning a C function (SocketTransport returns its
-        # socket's methods), sparing a Python frame per system call. Ours
-        # become functions of the fd, not bound methods: those would put
-        # the transport in a reference cycle, and an unclosed one would
-        # then close its fd (and warn) only when the cycle collector runs.
-        cls = type(self)
-        fd = self._fd
+        # Looked up once, here: see _fdhooks.
         self._read_max = self.max_read_size
         self._read_small = min(_SMALL_READ, self._read_max)
         self._read_size = self._read_small
-        self._read_hook = (
-            partial(os.read, fd) if cls.fd_read is FdTransport.fd_read else self.fd_read
+        self._read_hook, self._read_into_hook, self._write_hook, self._writev_hook = (
+            io_hooks(self, FdTransport)
         )
-        self._read_into_hook = (
-            _readv_into(fd)
-            if cls.fd_read_into is FdTransport.fd_read_into
-            else self.fd_read_into
-        )
-        self._write_hook = (
-            partial(os.write, fd)
-            if cls.fd_write is FdTransport.fd_write
-            else self.fd_write
-        )
-        self._writev_hook = (
-            partial(os.writev, fd)
-            if cls.fd_writev is FdTransport.fd_writev
-            else self.fd_writev
-        )
-        # On our loop the fd is registered as ours (the public add_reader()
-        # then refuses it) and watched without that check; elsewhere
-        # (asyncio's loop) through the public methods.
-        claim = getattr(loop, "_transport_watchers", None)
-        if claim is not None:
-            watchers = claim(self._fd, self)
-        else:
-            watchers = (
-                loop.add_reader,
-                loop.remove_reader,
-                loop.add_writer,
-                loop.remove_writer,
-            )
         self._add_reader, self._remove_reader, self._add_writer, self._remove_writer = (
-            watchers
+            watchers(loop, self._fd, self)
         )
         loop.call_soon(protocol.connection_made, self)
         if readable:
@@ -202,11 +138,11 @@ class FdTransport(WriteFlowControl):
         """Read into ``buffer`` (BufferedProtocol); 0 means end of file."""
         return os.readv(self._fd, [buffer])
 
-    def fd_write(self, data: _BytesLike) -> int:
+    def fd_write(self, data: BytesLike) -> int:
         """Write what the fd takes of ``data``; return how much."""
         return os.write(self._fd, data)
 
-    def fd_writev(self, buffers: list[_BytesLike]) -> int:
+    def fd_writev(self, buffers: list[BytesLike]) -> int:
         """Write what the fd takes of several buffers, in one call."""
         return os.writev(self._fd, buffers)
 
@@ -332,80 +268,6 @@ class FdTransport(WriteFlowControl):
         self._start_reading()
 
     # -- writing ------------------------------------------------------------
-
-    def write(self, data: _BytesLike) -> None:
-        if type(data) is not bytes and not isinstance(data, (bytearray, memoryview)):
-            raise TypeError(
-                "data argument must be a bytes-like object, "
-                f"not {type(data).__name__!r}"
-            )
-        if self._eof_sent:
-            raise RuntimeError("Cannot call write() after write_eof()")
-        if not data:
-            return
-        # After close() the data still queued is sent, and so is what is
-        # written meanwhile (asyncio's socket transports do the same) unless
-        # the class drops it (its pipe transports); once the connection is
-        # lost (or close() found nothing queued) writes are always dropped.
-        if self._closing and (self._lost or self.drop_writes_after_close):
-            self._lost_writes += 1
-            if self._lost_writes == _WARN_AFTER_LOST_WRITES:
-                logger.warning("%r: write() on a closed transport; data dropped", self)
-            return
-        if not self._buffer:
-            try:
-                sent = self._write_hook(data)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as exc:
-                self._fatal_error(exc, "Fatal write error on transport")
-                return
-            size = data.nbytes if type(data) is memoryview else len(data)
-            if sent >= size:
-                return
-            self._add_writer(self._fd, self._write_ready)
-            data = _rest(data, sent)
-        elif type(data) is not bytes:
-            data = bytes(data)
-        self._buffer.append(data)
-        self._buffer_size += len(data)
-        self._maybe_pause_protocol()
-
-    def writelines(self, list_of_data: Iterable[_BytesLike]) -> None:
-        self.write(b"".join(list_of_data))
-
-    def _write_ready(self) -> None:
-        buffer = self._buffer
-        try:
-            if len(buffer) == 1:
-                sent = self._write_hook(buffer[0])
-            else:
-                sent = self._writev_hook(list(islice(buffer, _IOV_MAX)))
-        except (BlockingIOError, InterruptedError):
-            return
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, "Fatal write error on transport")
-            return
-        self._buffer_size -= sent
-        while sent:
-            head = buffer[0]
-            if sent >= len(head):
-                buffer.popleft()
-                sent -= len(head)
-            else:
-                buffer[0] = memoryview(head)[sent:]
-                sent = 0
-        self._maybe_resume_protocol()
-        if not buffer:
-            self._remove_writer(self._fd)
-            if self._closing:
-                self._schedule_connection_lost(None)
-            elif self._eof_sent:
-                self.fd_shutdown()
 
     def can_write_eof(self) -> bool:
         return type(self).fd_shutdown is not FdTransport.fd_shutdown

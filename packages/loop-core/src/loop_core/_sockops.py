@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._handles import Handle
+from ._sendfile_args import check_sendfile_args
 
 __all__ = ["SockOpsMixin"]
 
@@ -173,7 +174,7 @@ class SockOpsMixin:
         fallback: bool | None = True,
     ) -> int:
         _check_sock(sock)
-        _check_sendfile_params(sock, file, offset, count)
+        check_sendfile_args(file, offset, count, sock)
         try:
             return await self._sendfile_native(sock, file, offset, count)
         except asyncio.SendfileNotAvailableError:
@@ -260,21 +261,3 @@ class SockOpsMixin:
         async def _ensure_resolved(
             self, address: Any, family: int, type: int, proto: int
         ) -> Any: ...
-
-
-def _check_sendfile_params(
-    sock: socket.socket, file: Any, offset: object, count: object
-) -> None:
-    if "b" not in getattr(file, "mode", "b"):
-        raise ValueError("file should be opened in binary mode")
-    if sock.type != socket.SOCK_STREAM:
-        raise ValueError("only SOCK_STREAM type sockets are supported")
-    if count is not None:
-        if not isinstance(count, int):
-            raise TypeError(f"count must be a positive integer (got {count!r})")
-        if count <= 0:
-            raise ValueError(f"count must be a positive integer (got {count!r})")
-    if not isinstance(offset, int):
-        raise TypeError(f"offset must be a non-negative integer (got {offset!r})")
-    if offset < 0:
-        raise ValueError(f"offset must be a non-negative integer (got {offset!r})")

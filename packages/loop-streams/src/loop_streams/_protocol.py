@@ -1,8 +1,10 @@
 """StreamReaderProtocol: feeds a StreamReader, and makes drain() wait.
 
-It is a ``BufferedProtocol``: the transport reads straight into a scratch
-buffer shared by the loop's stream protocols, and ``buffer_updated`` appends
-that to the reader's ``bytearray``, so no bytes object is made per chunk.
+It is a ``BufferedProtocol``: the transport reads straight into the loop's
+shared receive buffer (``loop_core.scratch_buffer``: one transport read at
+most, which is what a stalled reader may hold on top of ``2 * limit``), and
+``buffer_updated`` feeds that to the reader, which appends it to its
+``bytearray``: no bytes object is made per chunk.
 ``data_received`` works as well, for transports that only know that; a
 subclass that overrides ``data_received`` keeps getting it (its buffered
 methods route the chunk there).
@@ -11,38 +13,16 @@ methods route the chunk there).
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from loop_core import scratch_buffer
 
 from ._flow import FlowControlMixin
 from ._reader import StreamReader
 from ._writer import StreamWriter
 
 __all__ = ["StreamReaderProtocol"]
-
-# One transport read at most: what a stalled reader may hold on top of
-# 2 * limit. asyncio's transports read 256 KiB at a time as well.
-SCRATCH_SIZE = 256 * 1024
-_scratch: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, memoryview] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _scratch_for(loop: asyncio.AbstractEventLoop) -> memoryview:
-    # Per loop, hence per thread: a read lands here and is copied out before
-    # any other code of this loop runs.
-    try:
-        return _scratch[loop]
-    except (KeyError, TypeError):
-        pass
-    view = memoryview(bytearray(SCRATCH_SIZE))
-    try:
-        _scratch[loop] = view
-    except TypeError:
-        pass  # a loop without weak references: this protocol keeps its own
-    return view
-
 
 ClientConnectedCallback = Callable[[Any, Any], Awaitable[None] | None]
 
@@ -70,7 +50,7 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
         self._client_connected_cb = client_connected_cb
         self._over_ssl = False
         self._closed: asyncio.Future[None] = self._loop.create_future()
-        self._scratch = _scratch_for(self._loop)
+        self._scratch = scratch_buffer(self._loop)
         if stream_reader is not None and not isinstance(stream_reader, StreamReader):
             # Someone else's reader: it only promises feed_data().
             self.buffer_updated = self._buffer_to_data_received
@@ -93,7 +73,7 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
         # the raw one beneath it (asyncio does so from 3.14).
         reader = self._reader
         if isinstance(reader, StreamReader):
-            reader._transport = transport
+            reader._replace_transport(transport)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
@@ -158,19 +138,9 @@ class StreamReaderProtocol(FlowControlMixin, asyncio.BufferedProtocol):
         return self._scratch
 
     def buffer_updated(self, nbytes: int) -> None:
-        # StreamReader._feed(), inlined: this runs for every chunk read.
         reader = self._reader
-        if reader is None:
-            return
-        buffer = reader._buffer
-        buffer += self._scratch[:nbytes]
-        waiter = reader._waiter
-        if waiter is not None:
-            reader._waiter = None
-            if not waiter.cancelled():
-                waiter.set_result(None)
-        if len(buffer) > reader._pause_above and not reader._paused:
-            reader._pause_transport()
+        if reader is not None:
+            reader._feed(self._scratch[:nbytes])
 
     def _buffer_to_data_received(self, nbytes: int) -> None:
         self.data_received(bytes(self._scratch[:nbytes]))

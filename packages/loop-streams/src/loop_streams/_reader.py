@@ -7,9 +7,13 @@ without creating a waiter future when that is enough; a future is made only
 when the coroutine really has to wait for the transport.
 
 Flow control: ``_feed`` pauses the transport once more than ``2 * limit``
-bytes are buffered; the reads resume it once the buffer is back under
-``limit`` (or when a read has to wait for more), so a stalled consumer holds
-at most ``2 * limit`` plus one transport read.
+bytes are buffered; the reads resume it (``_resume_transport``) once the
+buffer is back under ``limit`` or when a read has to wait for more, so a
+stalled consumer holds at most ``2 * limit`` plus one transport read.
+
+The reader alone touches its buffer, waiter and pause state: bytes come in
+through ``_feed`` only, whether from ``feed_data`` or from
+``StreamReaderProtocol.buffer_updated``.
 """
 
 from __future__ import annotations
@@ -21,11 +25,11 @@ from asyncio import events
 from asyncio.exceptions import IncompleteReadError, LimitOverrunError
 from typing import Any
 
+from loop_core import BytesLike
+
 __all__ = ["DEFAULT_LIMIT", "StreamReader"]
 
 DEFAULT_LIMIT = 2**16  # 64 KiB, asyncio's default
-
-_BytesLike = bytes | bytearray | memoryview
 
 
 def _prefix(buffer: bytearray, size: int) -> bytes:
@@ -36,6 +40,20 @@ def _prefix(buffer: bytearray, size: int) -> bytes:
         return bytes(buffer[:size])  # two copies, but cheapest when small
     with memoryview(buffer) as view, view[:size] as part:
         return bytes(part)
+
+
+def _earliest_end(
+    buffer: bytearray, separators: list[Any], offset: int
+) -> tuple[int, int]:
+    """Where the separator that ends first starts and ends, from ``offset``
+    on; (-1, -1) when none is there. Shortest first: at equal ends the
+    shortest wins."""
+    start = end = -1
+    for sep in separators:
+        found = buffer.find(sep, offset)
+        if found >= 0 and (end < 0 or found + len(sep) < end):
+            start, end = found, found + len(sep)
+    return start, end
 
 
 class StreamReader:
@@ -103,6 +121,11 @@ class StreamReader:
         assert self._transport is None, "Transport already set"
         self._transport = transport
 
+    def _replace_transport(self, transport: asyncio.BaseTransport) -> None:
+        """After start_tls(): pause and resume the TLS transport, not the
+        raw one beneath it."""
+        self._transport = transport
+
     def feed_eof(self) -> None:
         self._eof = True
         waiter = self._waiter
@@ -115,13 +138,15 @@ class StreamReader:
         """True once EOF was fed and everything buffered was read."""
         return self._eof and not self._buffer
 
-    def feed_data(self, data: _BytesLike) -> None:
+    def feed_data(self, data: BytesLike) -> None:
         assert not self._eof, "feed_data after feed_eof"
         if data:
             self._feed(data)
 
-    def _feed(self, data: _BytesLike) -> None:
-        # The hot path: the protocol calls this for every chunk read.
+    def _feed(self, data: BytesLike) -> None:
+        """The one way bytes enter the buffer; ``data`` may be a view of a
+        buffer that is reused once this returns (it is copied). The hot
+        path: the protocol calls it for every chunk read."""
         buffer = self._buffer
         buffer += data
         waiter = self._waiter
@@ -144,8 +169,13 @@ class StreamReader:
             else:
                 self._paused = True
 
-    def _maybe_resume_transport(self) -> None:
-        if self._paused and len(self._buffer) <= self._limit:
+    def _resume_transport(self, *, waiting: bool = False) -> None:
+        """Called while paused, after a read took bytes or before it waits:
+        reading resumes once at most ``limit`` bytes are left, and always
+        before a wait (waiting while paused would deadlock, as in
+        readexactly(n > 2 * limit)). Callers test ``_paused`` first, so
+        that an unpaused read makes no call."""
+        if waiting or len(self._buffer) <= self._limit:
             self._paused = False
             self._transport.resume_reading()
 
@@ -158,10 +188,8 @@ class StreamReader:
                 "already waiting for incoming data"
             )
         assert not self._eof, "_wait_for_data after EOF"
-        # Waiting while paused would deadlock (readexactly(n > 2 * limit)).
         if self._paused:
-            self._paused = False
-            self._transport.resume_reading()
+            self._resume_transport(waiting=True)
         self._waiter = waiter = self._loop.create_future()
         try:
             await waiter
@@ -182,52 +210,23 @@ class StreamReader:
                 del buffer[: exc.consumed + 1]
             else:
                 buffer.clear()
-            self._maybe_resume_transport()
+            if self._paused:
+                self._resume_transport()
             raise ValueError(exc.args[0])
 
     async def readuntil(self, separator: Any = b"\n") -> bytes:
-        """Everything up to and including ``separator`` (or the first of a
-        tuple of separators to end)."""
+        """Everything up to and including ``separator``, or the one of a
+        tuple of separators that ends first (the shortest at equal ends)."""
+        separators: list[Any] | None = None
         if isinstance(separator, tuple):
-            return await self._readuntil_any(separator)
-        seplen = len(separator)
-        if seplen == 0:
-            raise ValueError("Separator should be at least one-byte string")
-        if self._exception is not None:
-            raise self._exception
-        buffer = self._buffer
-        limit = self._limit
-        offset = 0
-        while True:
-            found = buffer.find(separator, offset)
-            if found >= 0:
-                break
-            buflen = len(buffer)
-            if buflen >= offset + seplen:
-                # No separator starts before the last seplen - 1 bytes.
-                offset = buflen + 1 - seplen
-                if offset > limit:
-                    raise LimitOverrunError(
-                        "Separator is not found, and chunk exceed the limit", offset
-                    )
-            if self._eof:
-                chunk = bytes(buffer)
-                buffer.clear()
-                raise IncompleteReadError(chunk, None)
-            await self._wait_for_data("readuntil")
-        if found > limit:
-            raise LimitOverrunError(
-                "Separator is found, but chunk is longer than limit", found
-            )
-        return self._take(found + seplen)
-
-    async def _readuntil_any(self, separators: tuple[Any, ...]) -> bytes:
-        if not separators:
-            raise ValueError("Separator should contain at least one element")
-        # Shortest first: at equal ends the shortest separator matches.
-        ordered = sorted(separators, key=len)
-        min_len = len(ordered[0])
-        max_len = len(ordered[-1])
+            if not separator:
+                raise ValueError("Separator should contain at least one element")
+            separators = sorted(separator, key=len)
+            min_len = len(separators[0])
+            max_len = len(separators[-1])
+        else:
+            # One separator, the common case (readline): searched directly.
+            min_len = max_len = len(separator)
         if min_len == 0:
             raise ValueError("Separator should be at least one-byte string")
         if self._exception is not None:
@@ -236,15 +235,16 @@ class StreamReader:
         limit = self._limit
         offset = 0
         while True:
+            if separators is None:
+                start = buffer.find(separator, offset)
+                end = start + min_len
+            else:
+                start, end = _earliest_end(buffer, separators, offset)
+            if start >= 0:
+                break
             buflen = len(buffer)
             if buflen - offset >= min_len:
-                start = end = -1
-                for sep in ordered:
-                    found = buffer.find(sep, offset)
-                    if found >= 0 and (end < 0 or found + len(sep) < end):
-                        start, end = found, found + len(sep)
-                if end >= 0:
-                    break
+                # No separator starts before the last max_len - 1 bytes.
                 offset = max(0, buflen + 1 - max_len)
                 if offset > limit:
                     raise LimitOverrunError(
@@ -270,9 +270,8 @@ class StreamReader:
         else:
             data = _prefix(buffer, size)
             del buffer[:size]
-        if self._paused and len(buffer) <= self._limit:
-            self._paused = False
-            self._transport.resume_reading()
+        if self._paused:
+            self._resume_transport()
         return data
 
     async def read(self, n: int = -1) -> bytes:
@@ -323,8 +322,7 @@ class StreamReader:
                     "already waiting for incoming data"
                 )
             if self._paused:
-                self._paused = False
-                self._transport.resume_reading()
+                self._resume_transport(waiting=True)
             self._waiter = waiter = self._loop.create_future()
             try:
                 await waiter

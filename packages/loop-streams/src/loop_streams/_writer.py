@@ -9,12 +9,13 @@ from asyncio.tasks import sleep
 from collections.abc import Iterable
 from typing import Any
 
+from loop_core import BytesLike
+
 from ._flow import FlowControlMixin
 from ._reader import StreamReader
 
 __all__ = ["StreamWriter"]
 
-_BytesLike = bytes | bytearray | memoryview
 # asyncio's StreamWriter.start_tls() hands loop.start_tls() its
 # ssl_shutdown_timeout, None included, from 3.12 on (3.11's has none).
 _PASS_SHUTDOWN_TIMEOUT = sys.version_info >= (3, 12)
@@ -54,10 +55,10 @@ class StreamWriter:
     def transport(self) -> asyncio.WriteTransport:
         return self._transport
 
-    def write(self, data: _BytesLike) -> None:
+    def write(self, data: BytesLike) -> None:
         self._transport.write(data)
 
-    def writelines(self, data: Iterable[_BytesLike]) -> None:
+    def writelines(self, data: Iterable[BytesLike]) -> None:
         self._transport.writelines(data)
 
     def write_eof(self) -> None:

@@ -132,6 +132,32 @@ class SubprocessTransport(asyncio.SubprocessTransport):
         self._watch: ChildWatch | None = None
         self._finished = False
         self._proc: subprocess.Popen[bytes] | None = None
+        proc = self._spawn(args, shell, stdin, stdout, stderr, popen_kwargs)
+        try:
+            self._watch = ChildWatch(loop, proc.pid, self._process_exited)
+            if _loop_pipes_are_ours(loop):
+                self._open_pipes(loop, proc)
+        except BaseException:
+            self._abort_start(proc)
+            raise
+        if self._pipes or not any(_stdio(proc)):
+            loop.call_soon(self._connected, waiter)
+        else:
+            # The loop's connect_*_pipe are not ours (overridden, or another
+            # loop): go through them, as asyncio does.
+            loop.create_task(self._connect_pipes(loop, proc, waiter))
+
+    def _spawn(
+        self,
+        args: Any,
+        shell: bool,
+        stdin: Any,
+        stdout: Any,
+        stderr: Any,
+        popen_kwargs: dict[str, Any],
+    ) -> subprocess.Popen[bytes]:
+        """The child, started; if it cannot be, this transport is closed
+        already (Popen cleaned up after itself: nothing is left to close)."""
         try:
             proc = subprocess.Popen(
                 args,
@@ -144,28 +170,23 @@ class SubprocessTransport(asyncio.SubprocessTransport):
                 **popen_kwargs,
             )
         except BaseException:
-            self._closed = True  # nothing to close: Popen cleaned up
+            self._closed = True
             raise
         self._proc = proc
         self._pid = proc.pid
         self._info["subprocess"] = proc
-        try:
-            self._watch = ChildWatch(loop, proc.pid, self._process_exited)
-            if _loop_pipes_are_ours(loop):
-                for fd, pipe in _stdio(proc):
-                    relay = _PipeProtocol(self, fd)
-                    cls = WritePipeTransport if fd == 0 else ReadPipeTransport
-                    relay.pipe = cls(loop, pipe, relay)
-                    self._pipes[fd] = relay
-        except BaseException:
-            self._abort_start(proc)
-            raise
-        if self._pipes or not any(_stdio(proc)):
-            loop.call_soon(self._connected, waiter)
-        else:
-            # The loop's connect_*_pipe are not ours (overridden, or another
-            # loop): go through them, as asyncio does.
-            loop.create_task(self._connect_pipes(loop, proc, waiter))
+        return proc
+
+    def _open_pipes(
+        self, loop: asyncio.AbstractEventLoop, proc: subprocess.Popen[bytes]
+    ) -> None:
+        """Our pipe transports over the child's stdio, made at once (the
+        loop's connect_*_pipe are ours, so no coroutine is needed)."""
+        for fd, pipe in _stdio(proc):
+            relay = _PipeProtocol(self, fd)
+            cls = WritePipeTransport if fd == 0 else ReadPipeTransport
+            relay.pipe = cls(loop, pipe, relay)
+            self._pipes[fd] = relay
 
     async def _connect_pipes(
         self,

@@ -27,13 +27,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from loop_core import WriteFlowControl
-
-from ._scratch import SCRATCH_SIZE, loop_scratch
+from loop_core import BytesLike, WriteFlowControl, scratch_buffer
 
 __all__ = ["DatagramTransport"]
 
-_BytesLike = bytes | bytearray | memoryview
 # What one queued datagram costs beyond its payload, so that empty
 # datagrams count towards the high-water mark too.
 _HEADER_SIZE = 8
@@ -115,13 +112,10 @@ class DatagramTransport(asyncio.DatagramTransport, WriteFlowControl):
         self._buffer_size = 0
         # Datagrams are read into the loop's shared buffer and copied out:
         # a fresh max_size bytes object per datagram may cost an mmap()
-        # (see _scratch), and a shorter read would truncate the datagram.
+        # (see loop_core.scratch_buffer), and a shorter read would truncate
+        # the datagram.
         self._read_max = self.max_size
-        self._scratch = (
-            loop_scratch(loop)
-            if self._read_max <= SCRATCH_SIZE
-            else memoryview(bytearray(self._read_max))
-        )
+        self._scratch = scratch_buffer(loop, self._read_max)
         loop.call_soon(protocol.connection_made, self)
         loop.call_soon(self._start_reading)
         if waiter is not None:
@@ -162,7 +156,7 @@ class DatagramTransport(asyncio.DatagramTransport, WriteFlowControl):
 
     # -- writing --------------------------------------------------------------
 
-    def sendto(self, data: _BytesLike, addr: Any = None) -> None:
+    def sendto(self, data: BytesLike, addr: Any = None) -> None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(
                 "data argument must be a bytes-like object, "
@@ -199,7 +193,7 @@ class DatagramTransport(asyncio.DatagramTransport, WriteFlowControl):
         self._buffer_size += len(data) + _HEADER_SIZE
         self._maybe_pause_protocol()
 
-    def _send(self, data: _BytesLike, addr: Any) -> None:
+    def _send(self, data: BytesLike, addr: Any) -> None:
         sock = self._sock
         assert sock is not None
         if self._connected:

@@ -8,11 +8,9 @@ from asyncio.trsock import TransportSocket
 from collections.abc import Callable
 from typing import Any
 
-from loop_core import FdTransport
+from loop_core import BytesLike, FdTransport
 
 __all__ = ["SocketTransport"]
-
-_BytesLike = bytes | bytearray | memoryview
 
 
 def _set_nodelay(sock: socket.socket) -> None:
@@ -72,11 +70,11 @@ class SocketTransport(FdTransport):
         return self._sock.recv_into
 
     @property
-    def fd_write(self) -> Callable[[_BytesLike], int]:
+    def fd_write(self) -> Callable[[BytesLike], int]:
         return self._sock.send
 
     @property
-    def fd_writev(self) -> Callable[[list[_BytesLike]], int]:
+    def fd_writev(self) -> Callable[[list[BytesLike]], int]:
         return self._sock.sendmsg
 
     def fd_shutdown(self) -> None:

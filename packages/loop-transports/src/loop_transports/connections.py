@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._common import check_delay, check_port, check_tls_args, tls_options
+from ._connected import make_transport
+from ._net_args import check_delay, check_port
 from ._racing import connect_first
-from ._socket_transport import SocketTransport
-
-if TYPE_CHECKING:
-    from .tls import TLSOptions
+from ._tls_args import check_tls_args, tls_options
 
 __all__ = ["connect_accepted_socket", "create_connection"]
 
@@ -100,48 +97,40 @@ async def _connect_one(
     return sock
 
 
-# A socket whose transport cannot be made (the protocol factory raises, a
-# TLS argument is refused): 3.14 closes it (gh-153133); before, a socket the
-# caller passed in stayed open, the caller's to close. Ours are always closed.
-CLOSE_PASSED_SOCKET = sys.version_info >= (3, 14)
-
-
-async def _make_transport(
+async def _connect_host(
     loop: asyncio.AbstractEventLoop,
-    sock: socket.socket,
-    protocol_factory: ProtocolFactory,
-    tls_factory: Callable[[], TLSOptions | None],
-    *,
-    passed: bool,
-) -> tuple[asyncio.Transport, asyncio.BaseProtocol]:
-    """The transport and protocol over connected ``sock``; ``passed`` says
-    whether the caller handed the socket in (``sock=``) or we made it.
-
-    ``tls_factory`` checks the TLS arguments, as asyncio does at this point.
-    """
-    try:
-        sock.setblocking(False)
-        protocol = protocol_factory()
-        tls = tls_factory()
-        waiter: asyncio.Future[None] = loop.create_future()
-        transport: asyncio.Transport
-        if tls is None:
-            transport = SocketTransport(loop, sock, protocol, waiter=waiter)
-        else:
-            transport = tls.wrap(loop, sock, protocol, waiter, SocketTransport)
-    except BaseException:
-        if CLOSE_PASSED_SOCKET or not passed:
-            sock.close()
-        raise
-    try:
-        await waiter
-    except BaseException:
-        transport.close()
-        # The error's traceback holds this frame, and the future holds the
-        # error: no cycle once the caller drops it.
-        del waiter
-        raise
-    return transport, protocol
+    host: Any,
+    port: Any,
+    family: int,
+    proto: int,
+    flags: int,
+    local_addr: tuple[Any, ...] | None,
+    happy_eyeballs_delay: float | None,
+    interleave: int | None,
+    all_errors: bool,
+) -> socket.socket:
+    """A socket connected to one of ``host``'s addresses: resolved, ordered
+    and raced as ``create_connection``'s arguments say."""
+    check_port(host, port, "connect")
+    if local_addr is not None:
+        check_port(local_addr[0], local_addr[1], "bind")
+    infos = await _resolve(loop, host, port, family, proto, flags)
+    local_infos = None
+    if local_addr is not None:
+        # An IPv6 local_addr may carry flowinfo and scope_id: the host
+        # and port are what is resolved.
+        local_infos = await _resolve(
+            loop, local_addr[0], local_addr[1], family, proto, flags
+        )
+    if interleave:
+        infos = _interleave(infos, interleave)
+    return await connect_first(
+        loop,
+        infos,
+        lambda info: _connect_one(loop, info, local_infos),
+        happy_eyeballs_delay,
+        all_errors,
+    )
 
 
 async def create_connection(
@@ -170,9 +159,8 @@ async def create_connection(
         raise ValueError("You must set server_hostname when using ssl without a host")
     # Without a socket of the caller's, bad timeouts fail before connecting;
     # with one, where asyncio checks them (which closes it on 3.14).
-    check_tls_args(
-        ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=sock is None
-    )
+    passed = sock is not None
+    check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=not passed)
     check_delay(happy_eyeballs_delay)
     if happy_eyeballs_delay is not None and interleave is None:
         interleave = 1
@@ -180,34 +168,23 @@ async def create_connection(
     if host is not None or port is not None:
         if sock is not None:
             raise ValueError("host/port and sock can not be specified at the same time")
-        check_port(host, port, "connect")
-        if local_addr is not None:
-            check_port(local_addr[0], local_addr[1], "bind")
-        infos = await _resolve(loop, host, port, family, proto, flags)
-        local_infos = None
-        if local_addr is not None:
-            # An IPv6 local_addr may carry flowinfo and scope_id: the host
-            # and port are what is resolved.
-            local_infos = await _resolve(
-                loop, local_addr[0], local_addr[1], family, proto, flags
-            )
-        if interleave:
-            infos = _interleave(infos, interleave)
-        sock = await connect_first(
+        sock = await _connect_host(
             loop,
-            infos,
-            lambda info: _connect_one(loop, info, local_infos),
+            host,
+            port,
+            family,
+            proto,
+            flags,
+            local_addr,
             happy_eyeballs_delay,
+            interleave,
             all_errors,
         )
-        passed = False
     elif sock is None:
         raise ValueError("host and port was not specified and no sock specified")
-    else:
-        if sock.type != socket.SOCK_STREAM:
-            raise ValueError(f"A Stream Socket was expected, got {sock!r}")
-        passed = True
-    return await _make_transport(
+    elif sock.type != socket.SOCK_STREAM:
+        raise ValueError(f"A Stream Socket was expected, got {sock!r}")
+    return await make_transport(
         loop,
         sock,
         protocol_factory,
@@ -216,6 +193,7 @@ async def create_connection(
             server_hostname=host if server_hostname is None else server_hostname,
             ssl_handshake_timeout=ssl_handshake_timeout,
             ssl_shutdown_timeout=ssl_shutdown_timeout,
+            check_values=passed,
         ),
         passed=passed,
     )
@@ -234,7 +212,7 @@ async def connect_accepted_socket(
     if sock.type != socket.SOCK_STREAM:
         raise ValueError(f"A Stream Socket was expected, got {sock!r}")
     check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout, values=False)
-    return await _make_transport(
+    return await make_transport(
         loop,
         sock,
         protocol_factory,
@@ -243,6 +221,7 @@ async def connect_accepted_socket(
             server_side=True,
             ssl_handshake_timeout=ssl_handshake_timeout,
             ssl_shutdown_timeout=ssl_shutdown_timeout,
+            check_values=True,
         ),
         passed=True,
     )

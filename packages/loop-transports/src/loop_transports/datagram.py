@@ -24,8 +24,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._common import check_port
 from ._datagram_transport import DatagramTransport
+from ._net_args import check_port
 
 __all__ = ["create_datagram_endpoint"]
 
@@ -192,43 +192,61 @@ async def create_datagram_endpoint(
         )
         sock.setblocking(False)
     else:
-        if not (local_addr or remote_addr):
-            if family == 0:
-                raise ValueError("unexpected address family")
-            pairs: _Pairs = [((family, proto), (None, None))]
-        elif family == getattr(socket, "AF_UNIX", None):
-            pairs = _unix_pairs(local_addr, remote_addr, family, proto)
-        else:
-            pairs = await _inet_pairs(
-                loop, local_addr, remote_addr, family, proto, flags
-            )
-        errors: list[OSError] = []
-        for (pair_family, pair_proto), (local, remote) in pairs:
-            try:
-                sock = await _open_one(
-                    loop,
-                    pair_family,
-                    pair_proto,
-                    local,
-                    remote,
-                    bind=bool(local_addr),
-                    connect=bool(remote_addr),
-                    reuse_port=reuse_port,
-                    allow_broadcast=allow_broadcast,
-                )
-            except OSError as exc:
-                errors.append(exc)
-                continue
-            break
-        else:
-            try:
-                raise errors[0]
-            finally:
-                errors = []
-        if not remote_addr:
-            remote = None
-    assert sock is not None
+        sock, remote = await _open_endpoint(
+            loop,
+            local_addr,
+            remote_addr,
+            family,
+            proto,
+            flags,
+            reuse_port,
+            allow_broadcast,
+        )
     return await _start(loop, sock, protocol_factory, remote)
+
+
+async def _open_endpoint(
+    loop: asyncio.AbstractEventLoop,
+    local_addr: Any,
+    remote_addr: Any,
+    family: int,
+    proto: int,
+    flags: int,
+    reuse_port: bool | None,
+    allow_broadcast: bool | None,
+) -> tuple[socket.socket, Any]:
+    """The first (local, remote) pair that binds and connects: its socket,
+    and the remote address sendto() will accept (None without one)."""
+    if not (local_addr or remote_addr):
+        if family == 0:
+            raise ValueError("unexpected address family")
+        pairs: _Pairs = [((family, proto), (None, None))]
+    elif family == getattr(socket, "AF_UNIX", None):
+        pairs = _unix_pairs(local_addr, remote_addr, family, proto)
+    else:
+        pairs = await _inet_pairs(loop, local_addr, remote_addr, family, proto, flags)
+    errors: list[OSError] = []
+    for (pair_family, pair_proto), (local, remote) in pairs:
+        try:
+            sock = await _open_one(
+                loop,
+                pair_family,
+                pair_proto,
+                local,
+                remote,
+                bind=bool(local_addr),
+                connect=bool(remote_addr),
+                reuse_port=reuse_port,
+                allow_broadcast=allow_broadcast,
+            )
+        except OSError as exc:
+            errors.append(exc)
+            continue
+        return sock, remote if remote_addr else None
+    try:
+        raise errors[0]
+    finally:
+        errors = []
 
 
 async def _start(

@@ -23,6 +23,8 @@ import os
 import sys
 from typing import Any
 
+from loop_core import check_sendfile_args
+
 from ._socket_transport import SocketTransport
 
 __all__ = ["sendfile"]
@@ -34,20 +36,6 @@ _MAX_BLOCK = sys.maxsize // 2 + 1  # os.sendfile's count must fit a C ssize_t
 # it only when something was sent (and its fallback seeked only to a
 # non-zero offset); 3.14 always does, so offset == size leaves it at the end.
 _ALWAYS_SEEK = sys.version_info >= (3, 14)
-
-
-def _check_params(file: Any, offset: Any, count: Any) -> None:
-    if "b" not in getattr(file, "mode", "b"):
-        raise ValueError("file should be opened in binary mode")
-    if count is not None:
-        if not isinstance(count, int):
-            raise TypeError(f"count must be a positive integer (got {count!r})")
-        if count <= 0:
-            raise ValueError(f"count must be a positive integer (got {count!r})")
-    if not isinstance(offset, int):
-        raise TypeError(f"offset must be a non-negative integer (got {offset!r})")
-    if offset < 0:
-        raise ValueError(f"offset must be a non-negative integer (got {offset!r})")
 
 
 def _declares_support(transport: Any) -> bool:
@@ -261,7 +249,7 @@ async def sendfile(
             "fallback is disabled and native sendfile is not supported "
             f"for transport {transport!r}"
         )
-    _check_params(file, offset, count)
+    check_sendfile_args(file, offset, count)
     plain: asyncio.Transport = transport  # type: ignore[assignment]
     session = _Session(plain)
     try:

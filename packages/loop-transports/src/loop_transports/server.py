@@ -20,8 +20,9 @@ from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._common import check_port, check_tls_args, tls_options
+from ._net_args import check_port
 from ._socket_transport import SocketTransport
+from ._tls_args import check_tls_args, tls_options
 
 if TYPE_CHECKING:
     from .tls import TLSOptions
@@ -39,10 +40,13 @@ _CANCEL_CLOSES_CLIENTS = sys.version_info >= (3, 14)
 
 
 class Server(asyncio.AbstractServer):
-    """What ``create_server`` returns: asyncio's AbstractServer."""
+    """What ``create_server`` and ``create_unix_server`` return: asyncio's
+    AbstractServer.
 
-    # Set by create_server(ssl=...): each accepted connection is wrapped.
-    _tls: TLSOptions | None = None
+    ``tls``: each accepted connection is wrapped (``create_server(ssl=...)``).
+    ``on_close``: run once by ``close()``, before the listening sockets are
+    closed (``create_unix_server`` removes the socket file it made).
+    """
 
     def __init__(
         self,
@@ -50,6 +54,9 @@ class Server(asyncio.AbstractServer):
         sockets: list[socket.socket],
         protocol_factory: ProtocolFactory,
         backlog: int,
+        *,
+        tls: TLSOptions | None = None,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self._loop = loop
         self._sockets: list[socket.socket] | None = sockets
@@ -62,9 +69,8 @@ class Server(asyncio.AbstractServer):
         self._serve_forever_fut: asyncio.Future[None] | None = None
         self._resource_error_logged = False
         self._retry: asyncio.TimerHandle | None = None
-        # Run once by close(), before the sockets are closed (create_unix_server
-        # uses it to remove the socket file it made).
-        self._on_close: Callable[[], None] | None = None
+        self._tls = tls
+        self._on_close = on_close
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} sockets={self.sockets!r}>"
@@ -289,6 +295,51 @@ def _listener(
     return sock
 
 
+async def _bind_all(
+    loop: asyncio.AbstractEventLoop,
+    host: str | Iterable[str] | None,
+    port: int | str | None,
+    family: int,
+    flags: int,
+    reuse_address: bool | None,
+    reuse_port: bool | None,
+    keep_alive: bool | None,
+) -> list[socket.socket]:
+    """A bound socket for each address of each host: all of them, or none
+    (those made before a failure are closed)."""
+    if reuse_address is None:
+        reuse_address = os.name == "posix" and sys.platform != "cygwin"
+    hosts = _hosts(host)
+    for h in hosts:
+        check_port(h, port, "bind")
+    results = await asyncio.gather(
+        *(
+            loop.getaddrinfo(
+                h, port, family=family, type=socket.SOCK_STREAM, flags=flags
+            )
+            for h in hosts
+        )
+    )
+    infos: list[tuple[Any, ...]] = []
+    for found in results:
+        for info in found or ():  # a getaddrinfo may say None
+            if info not in infos:
+                infos.append(info)
+    if not infos:
+        raise OSError(f"getaddrinfo({host!r}) returned empty list")
+    sockets: list[socket.socket] = []
+    try:
+        for info in infos:
+            # Appended one by one, so a failure closes those made so far.
+            made = _listener(info, reuse_address, reuse_port, keep_alive)
+            sockets.append(made)
+    except BaseException:
+        for listener in sockets:
+            listener.close()
+        raise
+    return sockets
+
+
 async def create_server(
     loop: asyncio.AbstractEventLoop,
     protocol_factory: ProtocolFactory,
@@ -311,55 +362,29 @@ async def create_server(
     if isinstance(ssl, bool):
         raise TypeError("ssl argument must be an SSLContext or None")
     check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
-    if reuse_port and not hasattr(socket, "SO_REUSEPORT"):
-        raise ValueError("reuse_port not supported by socket module")
-    if host is not None or port is not None:
-        if sock is not None:
-            raise ValueError("host/port and sock can not be specified at the same time")
-        if reuse_address is None:
-            reuse_address = os.name == "posix" and sys.platform != "cygwin"
-        for h in _hosts(host):
-            check_port(h, port, "bind")
-        results = await asyncio.gather(
-            *(
-                loop.getaddrinfo(
-                    h, port, family=family, type=socket.SOCK_STREAM, flags=flags
-                )
-                for h in _hosts(host)
-            )
-        )
-        infos: list[tuple[Any, ...]] = []
-        for found in results:
-            for info in found or ():  # a getaddrinfo may say None
-                if info not in infos:
-                    infos.append(info)
-        if not infos:
-            raise OSError(f"getaddrinfo({host!r}) returned empty list")
-        sockets: list[socket.socket] = []
-        try:
-            for info in infos:
-                # Appended one by one, so a failure closes those made so far.
-                made = _listener(info, reuse_address, reuse_port, keep_alive)
-                sockets.append(made)
-        except BaseException:
-            for listener in sockets:
-                listener.close()
-            raise
-    else:
-        if sock is None:
-            raise ValueError("Neither host/port nor sock were specified")
-        if sock.type != socket.SOCK_STREAM:
-            raise ValueError(f"A Stream Socket was expected, got {sock!r}")
-        sockets = [sock]
-    for listener in sockets:
-        listener.setblocking(False)
-    server = Server(loop, sockets, protocol_factory, backlog)
-    server._tls = tls_options(
+    tls = tls_options(
         ssl,
         server_side=True,
         ssl_handshake_timeout=ssl_handshake_timeout,
         ssl_shutdown_timeout=ssl_shutdown_timeout,
     )
+    if reuse_port and not hasattr(socket, "SO_REUSEPORT"):
+        raise ValueError("reuse_port not supported by socket module")
+    if host is not None or port is not None:
+        if sock is not None:
+            raise ValueError("host/port and sock can not be specified at the same time")
+        sockets = await _bind_all(
+            loop, host, port, family, flags, reuse_address, reuse_port, keep_alive
+        )
+    elif sock is None:
+        raise ValueError("Neither host/port nor sock were specified")
+    elif sock.type != socket.SOCK_STREAM:
+        raise ValueError(f"A Stream Socket was expected, got {sock!r}")
+    else:
+        sockets = [sock]
+    for listener in sockets:
+        listener.setblocking(False)
+    server = Server(loop, sockets, protocol_factory, backlog, tls=tls)
     if start_serving:
         await server.start_serving()
     return server

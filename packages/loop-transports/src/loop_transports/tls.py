@@ -4,7 +4,7 @@
 ``start_tls`` is a loop-core extension provider, called as
 ``provider(loop, transport, protocol, sslcontext, ...)``. The connection
 and server entry points build a ``TLSOptions`` (through
-``_common.tls_options``) and let it wrap each new socket: the socket gets
+``_tls_args.tls_options``) and let it wrap each new socket: the socket gets
 a plain SocketTransport whose protocol is a TLSProtocol, and the
 application gets the TLSProtocol's SSLTransport once the handshake is done.
 """
@@ -17,7 +17,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
-from ._common import check_tls_args
+from ._tls_args import check_tls_args
 from ._tls_protocol import TLSProtocol
 from ._tls_transport import SSLTransport
 

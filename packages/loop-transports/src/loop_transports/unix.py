@@ -30,8 +30,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._common import check_tls_args, tls_options
-from .connections import _make_transport
+from ._connected import make_transport
+from ._tls_args import check_tls_args, tls_options
 from .server import Server
 
 __all__ = ["create_unix_connection", "create_unix_server"]
@@ -170,7 +170,9 @@ async def create_unix_connection(
     else:
         assert sock is not None
         sock.setblocking(False)
-    return await _make_transport(
+    # With a socket of the caller's, the timeouts' values are checked
+    # where asyncio checks them: when the transport is made.
+    return await make_transport(
         loop,
         sock,
         protocol_factory,
@@ -179,6 +181,7 @@ async def create_unix_connection(
             server_hostname=server_hostname,
             ssl_handshake_timeout=ssl_handshake_timeout,
             ssl_shutdown_timeout=ssl_shutdown_timeout,
+            check_values=path is None,
         ),
         passed=path is None,
     )
@@ -214,6 +217,12 @@ async def create_unix_server(
         _check_unix_stream(sock)
     if ssl:
         check_tls_args(ssl, ssl_handshake_timeout, ssl_shutdown_timeout)
+    tls = tls_options(
+        ssl,
+        server_side=True,
+        ssl_handshake_timeout=ssl_handshake_timeout,
+        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    )
 
     if sock is None:
         sock = _bind_listener(address)
@@ -223,15 +232,14 @@ async def create_unix_server(
     except BaseException:
         sock.close()
         raise
-    server = Server(loop, [sock], protocol_factory, backlog)
-    server._tls = tls_options(
-        ssl,
-        server_side=True,
-        ssl_handshake_timeout=ssl_handshake_timeout,
-        ssl_shutdown_timeout=ssl_shutdown_timeout,
+    server = Server(
+        loop,
+        [sock],
+        protocol_factory,
+        backlog,
+        tls=tls,
+        on_close=None if identity is None else _cleanup(loop, identity),
     )
-    if identity is not None:
-        server._on_close = _cleanup(loop, identity)
     if start_serving:
         try:
             await server.start_serving()
