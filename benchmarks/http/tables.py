@@ -122,6 +122,38 @@ def sweep_table(record: Record) -> str:
     return "\n".join(_rows(record, keys, "connections"))
 
 
+def pypy_table(record: Record) -> str:
+    """Ours on PyPy against uvloop on CPython, each server at 64 connections:
+    the comparison a user choosing an interpreter and a loop makes. Empty
+    when the run has no such pair."""
+    found = _by_key(record)
+    pythons = list(record["pythons"])
+    pypys = [p for p in pythons if p.startswith("PyPy")]
+    cpythons = [p for p in pythons if p.startswith("CPython")]
+    lines = []
+    for pypy in pypys:
+        for cpython in cpythons:
+            for server in dict.fromkeys(r["server"] for r in record["results"]):
+                ours = found.get((pypy, server, 64, "ours"))
+                uv = found.get((cpython, server, 64, "uvloop"))
+                if not ours or not uv or "best" not in ours or "best" not in uv:
+                    continue
+                rate = ours["best"]["rate"] / uv["best"]["rate"]
+                cpu = ours["best"]["cpu_us_per_request"]
+                cpu /= uv["best"]["cpu_us_per_request"]
+                lines.append(
+                    f"| {server} | ours, {pypy} | uvloop, {cpython} "
+                    f"| {rate:.2f}x | {cpu:.2f}x |"
+                )
+    if not lines:
+        return ""
+    header = [
+        "| server | this | against | req/s ratio | CPU/req ratio |",
+        "|---|---|---|---:|---:|",
+    ]
+    return "\n".join(header + lines)
+
+
 def _server_order(record: Record, name: str) -> int:
     names = list(dict.fromkeys(r["server"] for r in record["results"]))
     return names.index(name)
@@ -170,6 +202,18 @@ def markdown(record: Record) -> str:
         "",
         main_table(record),
         "",
+    ]
+    versus = pypy_table(record)
+    if versus:
+        parts += [
+            "## Ours on PyPy against uvloop on CPython, 64 connections",
+            "",
+            "Above 1.0x is better for req/s, below 1.0x for CPU/req.",
+            "",
+            versus,
+            "",
+        ]
+    parts += [
         "## The raw responder by connection count",
         "",
         "The loop's own cost: readiness, one read, one `data_received`, one write "
