@@ -221,11 +221,11 @@ def chart(record: Record, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     names = list(record["benchmarks"])
-    colors = {"ours": "tab:blue", "uvloop": "tab:gray"}
-    width = 0.38
+    colors = {"ours": "tab:blue", "observed": "tab:cyan", "uvloop": "tab:gray"}
+    width = 0.8 / len(RATIO_LOOPS)
     figure, axes = plt.subplots(figsize=(max(6.0, 1.5 * len(names) + 2), 4.5))
     for index, loop in enumerate(RATIO_LOOPS):
-        offset = (index - 0.5) * width
+        offset = (index - (len(RATIO_LOOPS) - 1) / 2) * width
         for position, name in enumerate(names):
             value = record["benchmarks"][name]["ratios"].get(loop)
             if value is None:
@@ -241,7 +241,7 @@ def chart(record: Record, path: Path) -> None:
     for position, name in enumerate(names):
         target = record["benchmarks"][name]["target"]
         if target is not None and "ours" in record["benchmarks"][name]["ratios"]:
-            left = position - width
+            left = position - 0.4
             axes.hlines(target, left, left + width, colors="black", linestyles="dotted")
     axes.axhline(1.0, color="tab:red", linewidth=1, label="asyncio = 1.0")
     axes.set_xticks(range(len(names)), names, rotation=20, ha="right")
