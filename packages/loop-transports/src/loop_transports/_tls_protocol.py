@@ -26,6 +26,7 @@ from ._tls_app import AppSide
 from ._tls_flow import TLSFlow, WriteBufferListener
 from ._tls_pump import RecordPump
 from ._tls_transport import SSLTransport
+from ._waiter import settle
 
 __all__ = ["TLSProtocol"]
 
@@ -376,11 +377,7 @@ class TLSProtocol(asyncio.BufferedProtocol):
 
     def _wake(self, exc: BaseException | None) -> None:
         waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            if exc is None:
-                waiter.set_result(None)
-            else:
-                waiter.set_exception(exc)
+        settle(waiter, exc)
 
     def _cancel_timer(self) -> None:
         timer, self._timer = self._timer, None

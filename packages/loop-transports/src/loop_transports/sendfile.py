@@ -26,6 +26,7 @@ from typing import Any
 from loop_core import check_sendfile_args
 
 from ._socket_transport import SocketTransport
+from ._waiter import settle
 
 __all__ = ["sendfile"]
 
@@ -105,11 +106,7 @@ class _Session(asyncio.Protocol):
 
     def _wake(self, exc: BaseException | None) -> None:
         waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            if exc is None:
-                waiter.set_result(None)
-            else:
-                waiter.set_exception(exc)
+        settle(waiter, exc)
 
     def _stop_watching(self) -> None:
         fd, self._writer_fd = self._writer_fd, -1
