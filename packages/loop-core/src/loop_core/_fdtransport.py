@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import warnings
 from collections import deque
 from collections.abc import Callable
@@ -40,6 +41,14 @@ __all__ = ["FdTransport"]
 # then shrunk) costs three more system calls and page faults: about 8 us
 # on a 1 KiB message, more than the read itself.
 _SMALL_READ = 64 * 1024
+
+# The most one read asks for. On PyPy, reads of more than 128 KiB make a
+# bulk transfer slower, not faster: in a 64 KiB-write bulk benchmark 128
+# KiB reads did 43k writes/s and 160 or 256 KiB reads 30-32k (asyncio's,
+# at 256 KiB, 35k), with six times the page faults (PyPy frees the big
+# buffers only at its next minor collection, and glibc gives the memory
+# back and faults it in again). On CPython 256 KiB is the faster.
+_MAX_READ = 128 * 1024 if sys.implementation.name == "pypy" else 256 * 1024
 
 
 def _done_unless_cancelled(fut: asyncio.Future[None]) -> None:
@@ -78,7 +87,7 @@ class FdTransport(FdWriter):
         "_writev_hook",
     )
 
-    max_read_size = 256 * 1024
+    max_read_size = _MAX_READ
 
     def __init__(
         self,
