@@ -126,6 +126,9 @@ def notes(record: Record, written: bool = True) -> str:
             f"- {name}: {ours['best']:.2f}x best, {ours['median']:.2f}x median "
             f"(target {bench['target']:.1f}x): {verdict}"
         )
+    floor = floor_note(record)
+    if floor:
+        lines += ["", floor]
     if targets and settings["quick"]:
         lines += [
             "",
@@ -135,6 +138,23 @@ def notes(record: Record, written: bool = True) -> str:
     elif targets:
         lines += ["", "Targets, ours/asyncio:", *targets]
     return "\n".join(lines)
+
+
+def floor_note(record: Record) -> str:
+    """The bare-epoll floor under one echo benchmark, as a ratio to
+    asyncio's best: the most any loop could reach there ("" if not run)."""
+    floor = record.get("floor")
+    bench = record["benchmarks"].get(floor["benchmark"]) if floor else None
+    asyncio = bench["loops"].get("asyncio", {}) if bench else {}
+    if floor is None or "best" not in asyncio:
+        return ""
+    return (
+        f"Floor: {floor['benchmark']} with no loop at all (benchmarks/floor_echo.py, "
+        f"the same echo on a bare epoll): {floor['best']:,.0f} round trips/s, "
+        f"{floor['best'] / asyncio['best']:.2f}x asyncio's best. No loop written "
+        "in Python can pass that ratio here: the rest of a round trip is the "
+        "kernel's."
+    )
 
 
 # Issue 15's targets for ours against asyncio, both on PyPy; every other
@@ -170,6 +190,9 @@ def pypy_section(record: Record) -> str:
             f"| {name} | {_rate(loops.get('ours'))} | {_rate(loops.get('asyncio'))} "
             f"| {_ratio(bench['ratios'].get('ours'))} | {target:.1f}x |"
         )
+    floor = floor_note(pypy)
+    if floor:
+        lines += ["", floor]
     rows = []
     for name, bench in pypy["benchmarks"].items():
         ours = bench["loops"].get("ours", {})

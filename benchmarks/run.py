@@ -35,6 +35,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import floor_echo
 import report
 import suite
 
@@ -215,6 +216,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+# The benchmark whose floor (the same echo with no loop) is measured too.
+FLOOR_OF = "transport_echo_tcp"
+
+
+def measure_floor(trips: int, rounds: int) -> dict[str, Any]:
+    """floor_echo's bare-epoll echo, ``rounds`` samples of ``trips`` round
+    trips: the rate no loop can pass on this machine and interpreter, so
+    that the page shows how far above asyncio any loop could get."""
+    samples = []
+    for _ in range(rounds):
+        gc.collect()
+        samples.append(floor_echo.echo(trips))
+    return {"benchmark": FLOOR_OF, "best": max(samples), "samples": samples}
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.list:
@@ -250,6 +266,8 @@ def main(argv: list[str]) -> int:
         record["benchmarks"][bench.name] = result
         elapsed = time.perf_counter() - started
         print(progress(bench.name, result, elapsed), file=sys.stderr, flush=True)
+        if bench.name == FLOOR_OF:
+            record["floor"] = measure_floor(size, args.rounds)
 
     if args.pypy is not None:
         try:
