@@ -288,6 +288,22 @@ def test_timer_queue_compacts_once_most_are_cancelled():
     assert len(queue) == 0
 
 
+@pytest.mark.ours_only
+def test_timer_queue_drops_timers_cancelled_before_they_are_filed():
+    # A timeout cancelled in the iteration that made it (the usual fate of
+    # wait_for's and asyncio.timeout's) is dropped when the queue files what
+    # came in: it is neither sorted nor pushed, and not held until due.
+    queue, timers = make_queue(*(float(i) for i in range(1, 301)))
+    for timer in timers[::3]:
+        timer.cancel()
+    queue.pop_due(0.0, [].append)  # files what came in; nothing is due yet
+    assert queue.stored == len(queue) == 200  # 100 of 300: too few to compact
+    assert not any(t._scheduled for t in timers[::3])
+    popped = []
+    queue.pop_due(1000.0, popped.append)
+    assert [id(t) for t in popped] == [id(t) for i, t in enumerate(timers) if i % 3]
+
+
 _WHENS = [0.0, 1.0, 1.0, 2.0, 3.0, 5.0, 8.0, INF, NAN]
 
 

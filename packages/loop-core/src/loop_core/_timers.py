@@ -23,7 +23,9 @@ Timers arrive in two patterns, and the queue keeps one structure for each:
 
 ``push`` only appends to ``incoming`` and keeps ``next_due`` up to date.
 ``pop_due`` first files what came in: into the heap when it is a small part
-of what is queued, else everything is sorted into one new run. Every timer
+of what is queued, else everything is sorted into one new run. What was
+cancelled before it was filed (most timeouts end in the iteration that made
+them) is dropped then, so it costs neither a sort nor a push. Every timer
 in the heap came after every timer in the run (a new run takes the heap's
 timers too), so among timers due at the same time the run's go first, and
 ties run in the order the timers were made, as the tests of asyncio expect.
@@ -136,6 +138,12 @@ class TimerQueue:
     def _file_incoming(self) -> None:
         incoming = self._incoming
         self._incoming = []
+        if self._cancelled:
+            # Timers cancelled before they were filed (a timeout that was
+            # not needed after all) are dropped here, not sorted or pushed.
+            count = len(incoming)
+            incoming = self._live(incoming)
+            self._cancelled -= count - len(incoming)
         run = self._run
         if len(incoming) * _HEAP_SHARE < len(run) + len(self._heap) + self._shared:
             push = self._push_heap
