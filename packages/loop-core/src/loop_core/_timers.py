@@ -17,9 +17,9 @@ Timers arrive in two patterns, and the queue keeps one structure for each:
 - **Many at once** (a fan-out of thousands of call_later): a *run*, a list
   sorted by due time with one stable sort, from which each due timer is one
   ``list.pop()``. Sorting n timers at once costs a fraction of n heap pushes
-  and pops, in C on CPython and in RPython on PyPy; on PyPy the heap's pops
-  were most of the time of a 50,000-timer fan-out (vmprof: pop_due and
-  heapq._siftup, 58%).
+  and pops (on PyPy the heap's pops were most of the time of a 50,000-timer
+  fan-out; vmprof: pop_due and heapq._siftup, 58%). The sort itself is
+  ``_duesort.sort_by_due``: list.sort on CPython, a bucket sort on PyPy.
 
 ``push`` only appends to ``incoming`` and keeps ``next_due`` up to date.
 ``pop_due`` first files what came in: into the heap when it is a small part
@@ -41,10 +41,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import Context, copy_context
 from heapq import heapify, heappop, heappush
-from operator import attrgetter
 from time import monotonic
 from typing import TYPE_CHECKING, Any, TypeVarTuple, Unpack
 
+from ._duesort import sort_by_due
 from ._handles import TimerHandle, drop_own_frames
 
 __all__ = ["TimerQueue", "TimersMixin"]
@@ -54,7 +54,6 @@ _new = object.__new__
 # Where a NaN due time goes in the heap: before everything.
 _NAN_DUE = float("-inf")
 _INF = float("inf")
-_due = attrgetter("_when")
 
 
 # Compact when more than this many timers are cancelled *and* they are more
@@ -157,8 +156,9 @@ class TimerQueue:
         if self._heap:
             run += self._take_from_heap()
         run += incoming
-        run.sort(key=_due)
+        run = sort_by_due(run)
         run.reverse()
+        self._run = run
 
     def _take_from_heap(self) -> list[TimerHandle]:
         """Empty the heap into a list, in due order, ties in the order made;
@@ -181,14 +181,14 @@ class TimerQueue:
 
     def pop_due(self, end: float, append: Callable[[TimerHandle], object]) -> None:
         """Hand every live timer due by ``end`` to ``append``, in order."""
-        run = self._run
         heap = self._heap
         incoming = self._incoming
         if incoming:
-            if not run and not heap and len(incoming) == 1:
-                run.append(incoming.pop())  # a chain or a tick: nothing to sort
+            if not self._run and not heap and len(incoming) == 1:
+                self._run.append(incoming.pop())  # a chain or a tick: no sort
             else:
                 self._file_incoming()
+        run = self._run
         # Any: mypy does not narrow on ``type(x) is list``, and isinstance()
         # would cost a global lookup and a call per due timer.
         at: dict[float, Any] = self._at
