@@ -368,9 +368,9 @@ def _pypy_for_http(session: nox.Session) -> list[str]:
 def bench_http(session: nox.Session) -> None:
     """HTTP servers (aiohttp, uvicorn + httptools, a raw Protocol) under wrk
     on asyncio, uvloop and ours, CPython and PyPy; writes
-    benchmarks/results/http.*. Not a default session: ~10 minutes.
-    ``-- --duration 3`` for a quick run; ``-- --python CMD`` picks the
-    Pythons yourself."""
+    benchmarks/results/http.*. Not a default session: ~40 minutes (best of
+    3 rounds of 10 s per point); ``-- --duration 5 --rounds 1`` for a quick
+    run; ``-- --python CMD`` picks the Pythons yourself."""
     if not shutil.which("wrk"):
         session.skip(
             "wrk is not installed: apt-get install -y wrk (Debian/Ubuntu, as root)"
