@@ -27,6 +27,8 @@ from typing import Any
 
 from loop_core import BytesLike
 
+from ._search import find
+
 __all__ = ["DEFAULT_LIMIT", "StreamReader"]
 
 DEFAULT_LIMIT = 2**16  # 64 KiB, asyncio's default
@@ -50,7 +52,7 @@ def _earliest_end(
     shortest wins."""
     start = end = -1
     for sep in separators:
-        found = buffer.find(sep, offset)
+        found = find(buffer, sep, offset)
         if found >= 0 and (end < 0 or found + len(sep) < end):
             start, end = found, found + len(sep)
     return start, end
@@ -236,7 +238,7 @@ class StreamReader:
         offset = 0
         while True:
             if separators is None:
-                start = buffer.find(separator, offset)
+                start = find(buffer, separator, offset)
                 end = start + min_len
             else:
                 start, end = _earliest_end(buffer, separators, offset)
