@@ -27,21 +27,11 @@ from typing import Any
 
 from loop_core import BytesLike
 
-from ._search import find
+from ._bufferops import find, prefix
 
 __all__ = ["DEFAULT_LIMIT", "StreamReader"]
 
 DEFAULT_LIMIT = 2**16  # 64 KiB, asyncio's default
-
-
-def _prefix(buffer: bytearray, size: int) -> bytes:
-    """A copy of ``buffer[:size]`` that leaves no export of ``buffer``
-    behind: on PyPy a memoryview lives until the GC runs, and while it does
-    the bytearray cannot be resized (BufferError)."""
-    if size <= 65536:
-        return bytes(buffer[:size])  # two copies, but cheapest when small
-    with memoryview(buffer) as view, view[:size] as part:
-        return bytes(part)
 
 
 def _earliest_end(
@@ -270,7 +260,7 @@ class StreamReader:
             data = bytes(buffer)
             buffer.clear()
         else:
-            data = _prefix(buffer, size)
+            data = prefix(buffer, size)
             del buffer[:size]
         if self._paused:
             self._resume_transport()

@@ -1,19 +1,19 @@
-"""The two separator searches of the reader's buffer (``_search``): each
-is tested here on whichever interpreter runs the tests, whichever one that
-interpreter's readers use."""
+"""The reader buffer's operations with a variant per interpreter
+(``_bufferops``): each variant is tested here on whichever interpreter runs
+the tests, whichever one that interpreter's readers use."""
 
 import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from loop_streams import _reader, _search
+from loop_streams import _bufferops, _reader
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.ours_only]
 
-FINDS = [_search.find_in_place, _search.find_in_copy]
+FINDS = [_bufferops.find_in_place, _bufferops.find_in_copy]
 ALPHABET = b"ab\r\nx"
-WINDOW = _search._FIRST_WINDOW
+WINDOW = _bufferops._FIRST_WINDOW
 
 
 def text(raw):
@@ -58,8 +58,25 @@ def test_a_short_line_is_found_before_a_long_buffer_and_nothing_stays_exported(f
     assert find(buffer, b"\n", 0) == 300_000
 
 
-def test_each_interpreter_uses_the_search_measured_fastest_on_it():
+@pytest.mark.parametrize(
+    "view_from", [0, 16 * 1024, 10**9], ids=["view", "cpython", "slice"]
+)
+@pytest.mark.parametrize("size", [0, 1, 100, 16 * 1024 - 1, 16 * 1024, 65536, 70000])
+def test_prefix_copies_the_first_bytes_and_leaves_the_buffer_resizable(
+    view_from, size, monkeypatch
+):
+    monkeypatch.setattr(_bufferops, "PREFIX_VIEW_FROM", view_from)
+    buffer = bytearray(bytes(range(256)) * 300)
+    data = _bufferops.prefix(buffer, size)
+    assert type(data) is bytes
+    assert data == bytes(buffer)[:size]
+    del buffer[:size]  # no export of the buffer left behind
+    assert len(buffer) == 256 * 300 - size
+
+
+def test_each_interpreter_uses_the_variants_measured_fastest_on_it():
     pypy = sys.implementation.name == "pypy"
-    expected = _search.find_in_copy if pypy else _search.find_in_place
-    assert _search.find is expected
+    expected = _bufferops.find_in_copy if pypy else _bufferops.find_in_place
+    assert _bufferops.find is expected
     assert _reader.find is expected
+    assert _bufferops.PREFIX_VIEW_FROM == (0 if pypy else 16 * 1024)
