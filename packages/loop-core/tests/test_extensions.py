@@ -1,5 +1,6 @@
 """The extension registry: stubs, register(), entry points (faked)."""
 
+import asyncio
 import inspect
 import os
 import platform
@@ -185,3 +186,15 @@ def test_python_m_loop_core_says_what_is_installed_and_where():
             assert dists[name] == metadata.version(name)
         except metadata.PackageNotFoundError:
             assert dists[name] == "-- not installed"
+
+
+@pytest.mark.parametrize("name", extensions.STUB_METHODS)
+def test_stub_shows_asyncio_signature(loop, name):
+    # Introspection before the first call (help(), feature checks on
+    # parameters) sees what asyncio's own loop shows on this Python.
+    theirs = getattr(asyncio.SelectorEventLoop, name)
+    assert inspect.signature(getattr(EventLoop, name)) == inspect.signature(theirs)
+    bound = theirs.__get__(loop)
+    assert inspect.signature(getattr(loop, name)) == inspect.signature(bound)
+    if sys.version_info >= (3, 12):  # 3.11 has no marker for a sync callable
+        assert inspect.iscoroutinefunction(getattr(loop, name))

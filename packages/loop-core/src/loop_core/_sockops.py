@@ -68,11 +68,11 @@ class SockOpsMixin:
             if self._writers.get(fd) is mine:
                 self._unwatch_writer(fd)
 
-    async def sock_recv(self, sock: socket.socket, nbytes: int) -> bytes:
+    async def sock_recv(self, sock: socket.socket, n: int) -> bytes:
         _check_sock(sock)
         while True:
             try:
-                return sock.recv(nbytes)
+                return sock.recv(n)
             except (BlockingIOError, InterruptedError):
                 pass
             await self._readable(sock.fileno())

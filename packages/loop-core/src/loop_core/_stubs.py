@@ -10,6 +10,7 @@ asyncio's signatures instead (see the class body).
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,16 @@ def make_stub(name: str) -> Callable[..., Any]:
     def stub(self: Any, *args: Any, **kwargs: Any) -> Any:
         return extensions.resolve(name)(self, *args, **kwargs)
 
+    # Until its first call resolves it, the stub is what introspection sees
+    # (help(), inspect.signature, feature checks such as "does
+    # create_connection take all_errors?"): it shows what asyncio's own loop
+    # shows on the running Python, as the provider that replaces it will.
+    # (asyncio's Unix loop class, not AbstractEventLoop: create_connection's
+    # all_errors and create_unix_server's cleanup_socket are only there.)
+    model = getattr(asyncio.SelectorEventLoop, name)
+    stub.__signature__ = inspect.signature(model)  # type: ignore[attr-defined]
+    if inspect.iscoroutinefunction(model) and hasattr(inspect, "markcoroutinefunction"):
+        inspect.markcoroutinefunction(stub)  # 3.12+; 3.11 has no marker
     stub.__name__ = name
     stub.__qualname__ = f"EventLoop.{name}"
     stub.__doc__ = (

@@ -8,6 +8,7 @@ runs unchanged.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sys
 import threading
 import warnings
@@ -102,6 +103,16 @@ class TasksMixin:
                 if set_name is not None:
                     set_name(name)
             return made  # type: ignore[return-value]
+
+        if sys.version_info < (3, 13, 3):
+            # What introspection shows is asyncio's signature of these
+            # versions; extra keywords are refused above.
+            def _asyncio_shape(
+                self: Any, coro: Any, *, name: Any = None, context: Any = None
+            ) -> Any: ...
+
+            create_task.__signature__ = inspect.signature(_asyncio_shape)  # type: ignore[attr-defined]
+            del _asyncio_shape
 
     def set_task_factory(self, factory: _TaskFactory | None) -> None:
         if factory is not None and not callable(factory):
