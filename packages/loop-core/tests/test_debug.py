@@ -220,3 +220,43 @@ def test_handle_source_traceback_keeps_the_innermost_frames(loop):
     assert all(f.name == "deep" for f in frames[-5:])
     assert (frames[-1].filename, frames[-1].lineno) == (__file__, line)
     handle.cancel()
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython", reason="frees by reference counting"
+)
+@pytest.mark.parametrize("debug", [False, True])
+def test_failed_task_is_freed_without_the_collector(loop, debug):
+    # The loop keeps no reference to the last callback it ran: a failed
+    # task is freed when its last owner drops it, not by a gc pass (a cycle
+    # through the task's exception and the loop's frame would keep it).
+    import gc
+    import weakref
+
+    class Boom(Exception):
+        pass
+
+    async def fail():
+        raise Boom
+
+    async def main():
+        task = loop.create_task(fail())
+        try:
+            await task
+        except Boom as exc:
+            error = exc
+        gone = weakref.ref(task)
+        del task
+        await asyncio.sleep(0)
+        return gone() is None, gc.get_referrers(error)
+
+    loop.set_debug(debug)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        freed, referrers = loop.run_until_complete(asyncio.wait_for(main(), timeout=10))
+    finally:
+        if enabled:
+            gc.enable()
+    assert freed
+    assert referrers == []

@@ -85,6 +85,36 @@ def test_plugin_methods_resolve_from_entry_points(tmp_path):
     assert lines[2] == "['loop', 'args', 'kwargs']"
 
 
+def test_entry_points_are_read_before_the_loop_runs(tmp_path):
+    # The scan stats every sys.path entry: blocking I/O that must not run
+    # inside a running loop (blocking-call detectors flag it), so making
+    # the loop reads them and the first call inside the loop does not.
+    install_fake_dist(
+        tmp_path, "loop-hello", "loop_hello", {"hello": "loop_hello:hello"}, PLUGIN
+    )
+    out = run(
+        """
+        import importlib.metadata, loop_core
+
+        loop = loop_core.new_event_loop()
+
+        def refuse(**kwargs):
+            raise AssertionError("entry points read inside the running loop")
+
+        importlib.metadata.entry_points = refuse
+
+        async def main():
+            return await loop.extension("hello")("world")
+
+        print(loop.run_until_complete(main()))
+        loop.close()
+        """,
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "hello world, from EventLoop"
+
+
 def test_two_providers_conflict(tmp_path):
     for dist, module in (("loop-a", "loop_a"), ("loop-b", "loop_b")):
         install_fake_dist(

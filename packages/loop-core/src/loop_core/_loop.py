@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Generator
 from contextvars import Context, copy_context
 from typing import Any, TypeVar, TypeVarTuple, Unpack
 
+from . import extensions
 from ._debug import DebugMixin
 from ._errors import ErrorsMixin, logger
 from ._executor import ExecutorMixin
@@ -124,6 +125,10 @@ class EventLoop(  # type: ignore[misc]
         # the one fd always registered.
         self._readers[self._self_pipe.read_fd] = Handle(self._self_pipe.drain, (), self)
         self._poller.set(self._self_pipe.read_fd, POLLIN)
+        # Read the extension entry points now, while no loop runs: the first
+        # create_connection()/subprocess_exec() must not do filesystem I/O
+        # from inside the loop (once per process; a no-op afterwards).
+        extensions.preload()
 
     def __repr__(self) -> str:
         return (
@@ -341,6 +346,9 @@ class EventLoop(  # type: ignore[misc]
                         raise
                     except BaseException as exc:
                         self._report_callback_error(handle, exc)
+                # As asyncio's _run_once: no reference to the last callback
+                # (and what it holds) survives the batch.
+                handle = None
             if self._stopping:
                 break
 

@@ -145,6 +145,11 @@ class TimedMixin:
                     logger.warning(
                         "Executing %s took %.3f seconds", _describe(handle), elapsed
                     )
+        # This frame can outlive the batch: CPython keeps it as the f_back of
+        # a coroutine frame that a traceback holds, with its last locals. A
+        # handle left here keeps a finished task (and its exception) alive in
+        # a cycle; asyncio drops it too (Handle._run's `self = None`).
+        handle = args = None
         if probe is not None:
             probe.current = None
             probe.callbacks += ran

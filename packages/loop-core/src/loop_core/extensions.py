@@ -37,6 +37,7 @@ __all__ = [
     "STUB_METHODS",
     "ExtensionConflict",
     "available",
+    "preload",
     "register",
     "resolve",
     "unregister",
@@ -92,6 +93,18 @@ def _scan() -> dict[str, list[tuple[str, str, Any]]]:
                 entries.append((dist, ep.value, ep))
         _scanned = found
     return _scanned
+
+
+def preload() -> None:
+    """Read the entry points now, if autoload is on and they are not read
+    yet. EventLoop() calls it, so the scan (filesystem calls on every
+    sys.path entry) never runs inside a running loop. An error is left for
+    the first method call to raise, as before."""
+    if _scanned is None and _autoload():
+        try:
+            _scan()
+        except Exception:
+            pass
 
 
 def _autoload() -> bool:
