@@ -337,3 +337,32 @@ def test_failed_handshake_reported_in_debug_mode(loop, run, loop_errors, tls_ser
     messages = [context["message"] for context in loop_errors]
     loop_errors.clear()
     assert messages == ["Error on transport creation for incoming connection"]
+
+
+def test_contexts_where_third_party_code_reads_them(
+    loop, run, server_ctx, client_ctx, tls_server, tls_connect
+):
+    # Private attributes, but read by real software: websockets' test
+    # helper picks ws:// or wss:// from Server._ssl_context; aiohttp's tests
+    # find a TLS transport's context as asyncio's
+    # transport._ssl_protocol._sslcontext or uvloop's transport._sslcontext.
+    def context_of(transport):
+        protocol = getattr(transport, "_ssl_protocol", None)
+        if protocol is not None:
+            return protocol._sslcontext
+        return transport._sslcontext
+
+    async def main():
+        plain = await loop.create_server(asyncio.Protocol, "127.0.0.1", 0)
+        server, port = await tls_server()
+        async with plain, server:
+            assert plain._ssl_context is None
+            assert server._ssl_context is server_ctx
+            transport, protocol = await tls_connect(port)
+            try:
+                assert context_of(transport) is client_ctx
+            finally:
+                transport.close()
+            await protocol.lost
+
+    run(main())

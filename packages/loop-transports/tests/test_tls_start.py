@@ -128,6 +128,25 @@ def test_upgrade_errors(loop, run, server_ctx, client_ctx):
     run(main())
 
 
+def test_upgrade_of_a_closed_transport_returns_none(loop, run, client_ctx):
+    # asyncio returns None when the transport is closed before the handshake
+    # (aiohttp's connector checks for it); the protocol is never connected.
+    async def main():
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            port = listener.getsockname()[1]
+            plain, protocol = await loop.create_connection(Client, "127.0.0.1", port)
+            plain.close()
+            upgraded = await loop.start_tls(
+                plain, protocol, client_ctx, server_hostname="localhost"
+            )
+            assert upgraded is None
+            assert protocol.made == 1  # only the plain connection
+
+    run(main())
+
+
 def test_upgrade_handshake_failure(loop, run, server_ctx):
     async def main():
         upgraded = loop.create_future()

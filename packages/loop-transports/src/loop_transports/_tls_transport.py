@@ -48,6 +48,12 @@ class SSLTransport(WriteFlowControl):
         self._loop = tls.loop
         tls.on_write_buffer_change(self._write_buffer_changed)
 
+    @property
+    def _sslcontext(self) -> Any:
+        """The SSLContext, under uvloop's private name (asyncio's is
+        ``transport._ssl_protocol._sslcontext``); read by aiohttp's tests."""
+        return self.get_extra_info("sslcontext")
+
     def __repr__(self) -> str:
         state = "closed" if self.is_closing() else "open"
         return f"<{type(self).__name__} {state} {self._tls!r}>"

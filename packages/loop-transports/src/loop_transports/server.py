@@ -13,6 +13,7 @@ import asyncio
 import errno
 import os
 import socket
+import ssl
 import sys
 import warnings
 import weakref
@@ -74,6 +75,13 @@ class Server(asyncio.AbstractServer):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} sockets={self.sockets!r}>"
+
+    @property
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        """asyncio's ``Server._ssl_context``: the ``ssl=`` context, or None.
+        Private in asyncio, but read by third-party code (websockets'
+        tests pick ws:// or wss:// with ``server.server._ssl_context``)."""
+        return None if self._tls is None else self._tls.context
 
     # -- accepting ----------------------------------------------------------
 

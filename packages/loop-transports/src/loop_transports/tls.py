@@ -159,7 +159,7 @@ async def start_tls(
     server_hostname: str | None = None,
     ssl_handshake_timeout: float | None = None,
     ssl_shutdown_timeout: float | None = None,
-) -> asyncio.Transport:
+) -> asyncio.Transport | None:
     """asyncio's ``loop.start_tls()``: the handshake runs over ``transport``,
     which from then on belongs to the returned TLS transport."""
     if not isinstance(sslcontext, ssl.SSLContext):
@@ -198,5 +198,8 @@ async def start_tls(
         resumed.cancel()
         del waiter  # no cycle through the failed future (see connections)
         raise
-    assert tls.transport is not None
+    # A transport closed before the handshake: connection_lost(None) woke
+    # the waiter without an error and there is no TLS transport. asyncio
+    # returns None then (ssl_protocol._app_transport), and callers such as
+    # aiohttp's connector check for it.
     return tls.transport
