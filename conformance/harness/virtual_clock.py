@@ -20,27 +20,19 @@ virtual one, whose ``call_at`` records due times for ``gen``, and whose
 poller never sleeps but steps the clock instead. Everything else (the timer
 heap, the ready queue, the iteration itself) is loop_core's, unchanged.
 
-Two things of loop_core are reached from outside its public API, and the
-harness fails loudly if they move:
-
-- ``_run`` reads the clock as ``time.monotonic`` of its own module, not
-  through ``loop.time()``, so that name is replaced in ``loop_core._loop``
-  by a clock that answers the virtual time while a virtual loop runs in the
-  calling thread (the real time otherwise);
-- the poller (``loop._poller``) is wrapped, because its ``poll()`` is the
-  one call every iteration makes before it looks at due timers. The loop
-  skips ``poll()`` on busy iterations while the wake-up pipe is its only fd,
-  so the virtual loop watches one more, idle, pipe, and so polls each time.
+One thing of loop_core is reached from outside its public API, and the
+harness fails loudly if it moves: the poller (``loop._poller``) is wrapped,
+because its ``poll()`` is the one call every iteration makes before it
+looks at due timers. The loop skips ``poll()`` on busy iterations while the
+wake-up pipe is its only fd, so the virtual loop watches one more, idle,
+pipe, and so polls each time. (The clock needs no hook: the loop reads it
+through ``self.time()``, as asyncio's does.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import os
-import time
 from collections.abc import Callable, Generator
-from types import ModuleType
 from typing import Any
 
 Gen = Callable[[], Generator[Any, Any, Any]]
@@ -48,23 +40,6 @@ Gen = Callable[[], Generator[Any, Any, Any]]
 
 class HarnessMismatch(RuntimeError):
     """loop_core changed where the virtual clock hooks in."""
-
-
-class _Clock:
-    """Stands in for the ``time`` module in ``loop_core._loop``."""
-
-    def __init__(self, real: ModuleType) -> None:
-        self._real = real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def monotonic(self) -> float:
-        loop = asyncio._get_running_loop()
-        now = getattr(loop, "_virtual_now", None)
-        if now is None:
-            return float(self._real.monotonic())
-        return float(now)
 
 
 class _SteppingPoller:
@@ -85,23 +60,8 @@ class _SteppingPoller:
         return self._real.poll(timeout if timeout < 0 else 0, maxevents)
 
 
-def _loop_module(loop_class: type[Any]) -> ModuleType:
-    run = getattr(loop_class, "_run", None)
-    if run is None:
-        raise HarnessMismatch(f"{loop_class.__qualname__} has no _run() to clock")
-    module = importlib.import_module(run.__module__)
-    if getattr(module, "time", None) is not time and not isinstance(
-        getattr(module, "time", None), _Clock
-    ):
-        raise HarnessMismatch(f"{module.__name__} does not read the time module")
-    return module
-
-
 def virtual_loop_class(loop_class: type[Any]) -> type[Any]:
     """A subclass of loop_core's ``loop_class`` with ``TestLoop``'s clock."""
-    module = _loop_module(loop_class)
-    if not isinstance(module.time, _Clock):
-        module.time = _Clock(time)
 
     class VirtualClockLoop(loop_class):  # type: ignore[misc,valid-type]
         """loop_core's loop on the clock of a test's generator."""
@@ -147,8 +107,8 @@ def virtual_loop_class(loop_class: type[Any]) -> type[Any]:
             *args: Any,
             context: Any = None,
         ) -> Any:
-            # loop_core's call_later reads the real clock; asyncio defines
-            # it as call_at(time() + delay), which TestLoop relies on.
+            # loop_core's call_later files the timer without call_at;
+            # asyncio's goes through call_at, where TestLoop records it.
             if delay is None:
                 raise TypeError("delay must not be None")
             return self.call_at(self.time() + delay, callback, *args, context=context)

@@ -151,6 +151,26 @@ def still_usable(loop):
     assert loop.run_until_complete(asyncio.sleep(0.001, "fine")) == "fine"
 
 
+def test_patched_loop_time_moves_timers(loop):
+    # Timers read the clock through loop.time(), as asyncio's do: tests
+    # (aiohttp's keep-alive ones) move time with mock.patch.object.
+    from unittest import mock
+
+    async def main():
+        fired = asyncio.Event()
+        timer = loop.call_later(3600, fired.set)
+        later = loop.time() + 3601
+        with mock.patch.object(loop, "time", return_value=later):
+            await fired.wait()
+            assert loop.call_later(1, noop).when() == later + 1
+            assert loop.call_at(later + 2, noop).when() == later + 2
+        assert timer.when() < later
+
+    # No wait_for: its own timeout would fall due at the patched time too;
+    # the test's timeout (pytest-timeout) bounds it.
+    loop.run_until_complete(main())
+
+
 def test_nan_delay_runs_with_work_queued(loop):
     out = []
     handle = loop.call_later(NAN, out.append, "nan")

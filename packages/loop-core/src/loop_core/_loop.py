@@ -138,9 +138,6 @@ class EventLoop(  # type: ignore[misc]
 
     # -- the clock and scheduling ------------------------------------------
 
-    def time(self) -> float:
-        return time.monotonic()
-
     def call_soon(
         self,
         callback: Callable[[Unpack[_Ts]], object],
@@ -275,7 +272,6 @@ class EventLoop(  # type: ignore[misc]
         masks = poller.masks
         readers = self._readers
         writers = self._writers
-        monotonic = time.monotonic
         resolution = self._clock_resolution
         skipped = 0
         while True:
@@ -294,7 +290,7 @@ class EventLoop(  # type: ignore[misc]
                 if ready:  # a thread queued work before we raised the flag
                     timeout = 0.0
                 elif timers.next_due != _INF:
-                    timeout = timers.next_due - monotonic()
+                    timeout = timers.next_due - self.time()
                     if timeout < 0:
                         timeout = 0.0
                     elif timeout > _MAX_TIMEOUT:
@@ -321,7 +317,7 @@ class EventLoop(  # type: ignore[misc]
                         append(handle)
             due = timers.next_due
             if due != _INF:
-                end = monotonic() + resolution
+                end = self.time() + resolution
                 if due <= end:
                     pop_due(end, append)
             ntodo = len(ready)

@@ -291,6 +291,13 @@ class TimersMixin:
     def _init_timers(self) -> None:
         self._timers = TimerQueue()
 
+    def time(self) -> float:
+        """The loop's clock. Timers and the iteration read it through
+        ``self.time()``, as asyncio's loop does, so a subclass's clock or a
+        patched ``loop.time`` (``mock.patch.object(loop, "time")`` in
+        aiohttp's tests, virtual-time test plugins) moves them too."""
+        return monotonic()
+
     def call_later(
         self,
         delay: float,
@@ -300,7 +307,7 @@ class TimersMixin:
     ) -> TimerHandle:
         if delay is None:
             raise TypeError("delay must not be None")
-        return self._schedule(monotonic() + delay, callback, args, context)
+        return self._schedule(self.time() + delay, callback, args, context)
 
     def call_at(
         self,
