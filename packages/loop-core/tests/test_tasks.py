@@ -329,3 +329,20 @@ def test_shutdown_asyncgens_reports_errors(loop, loop_errors):
     loop_errors.clear()
     assert isinstance(context["exception"], ValueError)
     assert context["asyncgen"] is gen
+
+
+def test_refused_shutdown_asyncgens_is_reported_under_asyncio_name(loop):
+    # asyncio.Runner.close() on a loop a test already closed: the coroutine
+    # is refused and reported "never awaited" under the name pytest-asyncio
+    # filters (".*BaseEventLoop.shutdown_asyncgens.*").
+    import warnings
+
+    loop.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="closed"):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        gc_collect()
+    messages = [str(w.message) for w in caught]
+    expected = "coroutine 'BaseEventLoop.shutdown_asyncgens' was never awaited"
+    assert expected in messages
