@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._errors import logger
 from ._handles import Handle, TimerHandle
@@ -113,6 +114,8 @@ class TimedMixin:
             if probe.last_end:
                 probe.idle += batch_start - probe.last_end
         ran = 0
+        handle: Handle | None
+        args: Sequence[Any] | None
         for _ in range(ntodo):
             handle = popleft()
             if handle._cancelled:
