@@ -303,15 +303,19 @@ def bench_pypy(session: nox.Session) -> None:
 # What the HTTP servers of benchmarks/http/ need besides our loop; each is
 # installed on its own in the PyPy venv, where one may have no wheel.
 HTTP_BENCH_DEPS = ["aiohttp", "uvicorn", "httptools"]
+# The chroot for bench_http: also a C compiler and PyPy's headers, to build
+# httptools (uvicorn's parser) for PyPy, which has no wheel for it.
+HTTP_CHROOT_PACKAGES = f"{CHROOT_PACKAGES},gcc,pypy3-dev"
 # PyPy's venv for the HTTP servers, inside the worktree: the chroot of
 # newer-pythons.sh sees only the current directory (and not the host's /tmp).
 PYPY_HTTP_VENV = ".v-pypy3"
 
 # Makes (once) and updates a venv for the HTTP servers, on the host or in the
 # chroot: $1 the interpreter, $2 the venv, then the optional distributions.
-# Our packages must install; a framework that cannot (httptools builds C on
-# PyPy, and the chroot has no compiler) is a message, and run.py skips the
-# servers that need it. The host's pip settings may name host paths.
+# Our packages must install; a framework that cannot (httptools has no PyPy
+# wheel and builds its C there: HTTP_CHROOT_PACKAGES brings the compiler) is
+# a message, and run.py skips the servers that need it. The host's pip
+# settings may name host paths.
 _HTTP_VENV_SCRIPT = """
 unset PIP_FIND_LINKS
 python=$1 venv=$2
@@ -358,7 +362,7 @@ def _pypy_for_http(session: nox.Session) -> list[str]:
         PYPY_HTTP_VENV,
         *HTTP_BENCH_DEPS,
         external=True,
-        env={"FORKY_PACKAGES": CHROOT_PACKAGES},
+        env={"FORKY_PACKAGES": HTTP_CHROOT_PACKAGES},
     )
     tool = shlex.quote(str(NEWER_PYTHONS_TOOL))
     return ["--python", f"{tool} {PYPY_HTTP_VENV}/bin/python"]
@@ -391,7 +395,7 @@ def bench_http(session: nox.Session) -> None:
         "benchmarks/http/run.py",
         *pythons,
         *session.posargs,
-        env={"FORKY_QUIET": "1", "FORKY_PACKAGES": CHROOT_PACKAGES},
+        env={"FORKY_QUIET": "1", "FORKY_PACKAGES": HTTP_CHROOT_PACKAGES},
     )
 
 
