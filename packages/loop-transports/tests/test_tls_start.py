@@ -128,21 +128,27 @@ def test_upgrade_errors(loop, run, server_ctx, client_ctx):
     run(main())
 
 
-def test_upgrade_of_a_closed_transport_returns_none(loop, run, client_ctx):
+@pytest.fixture
+def silent_port():
+    """The port of a loopback listener that accepts (in its backlog) and
+    never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        yield listener.getsockname()[1]
+
+
+def test_upgrade_of_a_closed_transport_returns_none(loop, run, client_ctx, silent_port):
     # asyncio returns None when the transport is closed before the handshake
     # (aiohttp's connector checks for it); the protocol is never connected.
     async def main():
-        with socket.socket() as listener:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(1)
-            port = listener.getsockname()[1]
-            plain, protocol = await loop.create_connection(Client, "127.0.0.1", port)
-            plain.close()
-            upgraded = await loop.start_tls(
-                plain, protocol, client_ctx, server_hostname="localhost"
-            )
-            assert upgraded is None
-            assert protocol.made == 1  # only the plain connection
+        plain, protocol = await loop.create_connection(Client, "127.0.0.1", silent_port)
+        plain.close()
+        upgraded = await loop.start_tls(
+            plain, protocol, client_ctx, server_hostname="localhost"
+        )
+        assert upgraded is None
+        assert protocol.made == 1  # only the plain connection
 
     run(main())
 
@@ -170,19 +176,15 @@ def test_upgrade_handshake_failure(loop, run, server_ctx):
     run(main())
 
 
-def test_upgrade_handshake_timeout(loop, run, client_ctx):
+def test_upgrade_handshake_timeout(loop, run, client_ctx, silent_port):
     async def main():
-        with socket.socket() as listener:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(1)
-            port = listener.getsockname()[1]
-            plain, protocol = await loop.create_connection(Client, "127.0.0.1", port)
-            with pytest.raises(ConnectionAbortedError):
-                await loop.start_tls(
-                    plain, protocol, client_ctx, server_hostname="localhost",
-                    ssl_handshake_timeout=0.2,
-                )  # fmt: skip
-            assert plain.is_closing()
+        plain, protocol = await loop.create_connection(Client, "127.0.0.1", silent_port)
+        with pytest.raises(ConnectionAbortedError):
+            await loop.start_tls(
+                plain, protocol, client_ctx, server_hostname="localhost",
+                ssl_handshake_timeout=0.2,
+            )  # fmt: skip
+        assert plain.is_closing()
 
     run(main())
 
